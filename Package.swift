@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Rewind",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "EventLog", targets: ["EventLog"]),
+        .executable(name: "rewind", targets: ["rewind"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .target(name: "CRC32C"),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "EventLog", dependencies: ["CRC32C"]),
+        .target(name: "TestSupport", dependencies: ["EventLog"]),
+        .executableTarget(
+            name: "rewind",
+            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "CSQLite"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
+        .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
+    ]
+)

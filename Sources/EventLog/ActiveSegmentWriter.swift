@@ -1,0 +1,73 @@
+/// The open files of a partition's active segment and the bytes not yet flushed to its indexes.
+/// Index entries are buffered and written in groups: an index is a rebuildable hint, so losing the
+/// buffered part in a crash costs a short header walk at the next open, never data.
+final class ActiveSegmentWriter {
+    let segment: Segment
+    let log: SystemFile
+    private let offsetIndex: SystemFile
+    private let timeIndex: SystemFile
+    private(set) var position: Int
+    private var offsetIndexSize: Int64
+    private var timeIndexSize: Int64
+    private var pendingOffsetEntries: [UInt8] = []
+    private var pendingTimeEntries: [UInt8] = []
+
+    /// Flush index entries once this many bytes are pending (about 512 entries).
+    private static let pendingIndexBytesMax = 4096
+
+    init(segment: Segment, position: Int) throws {
+        self.segment = segment
+        self.position = position
+        log = try SystemFile(path: segment.logPath, mode: .readWrite)
+        offsetIndex = try SystemFile(path: segment.indexPath, mode: .readWrite)
+        timeIndex = try SystemFile(path: segment.timeIndexPath, mode: .readWrite)
+        offsetIndexSize = try offsetIndex.size()
+        timeIndexSize = try timeIndex.size()
+    }
+
+    /// Writes one encoded batch at the end of the log. On failure the partial write is cut off so the
+    /// file never holds a torn batch while the process lives.
+    func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
+        do {
+            try log.write(batch, at: Int64(position))
+        } catch {
+            try? log.truncate(to: Int64(position))
+            throw error
+        }
+        let (offsetEntry, timeEntry) = segment.recordAppend(position: position, header: header)
+        if let offsetEntry { pendingOffsetEntries += SegmentIndex.encode(offsetEntry) }
+        if let timeEntry { pendingTimeEntries += SegmentIndex.encode(timeEntry) }
+        position += batch.count
+        if pendingOffsetEntries.count + pendingTimeEntries.count >= Self.pendingIndexBytesMax {
+            try flushIndexes()
+        }
+    }
+
+    func flushIndexes() throws {
+        if !pendingOffsetEntries.isEmpty {
+            try offsetIndex.write(pendingOffsetEntries, at: offsetIndexSize)
+            offsetIndexSize += Int64(pendingOffsetEntries.count)
+            pendingOffsetEntries.removeAll(keepingCapacity: true)
+        }
+        if !pendingTimeEntries.isEmpty {
+            try timeIndex.write(pendingTimeEntries, at: timeIndexSize)
+            timeIndexSize += Int64(pendingTimeEntries.count)
+            pendingTimeEntries.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Called when the segment rolls or the log closes: the final time entry, flushed indexes and a
+    /// synced log, so a sealed segment is complete on disk before the next one exists.
+    func seal() throws {
+        if let entry = segment.seal() { pendingTimeEntries += SegmentIndex.encode(entry) }
+        try flushIndexes()
+        try log.syncData()
+    }
+
+    func close() {
+        try? flushIndexes()
+        log.close()
+        offsetIndex.close()
+        timeIndex.close()
+    }
+}

@@ -1,0 +1,222 @@
+/// An append-only event log in a directory: topics of partitions of Kafka-format segments.
+///
+/// Two ways in. `readWrite` takes the single-writer lock, recovers each partition's active segment
+/// (reporting every repair) and may create topics. `readOnly` is for evidence: it never creates,
+/// modifies, truncates or locks anything, rebuilds damaged indexes in memory only, and also opens
+/// directories Rewind did not create — a Kafka broker's data dir, or a single partition dir.
+public final class EventLog: @unchecked Sendable {
+    public enum AccessMode: Sendable { case readOnly, readWrite }
+
+    public let directory: String
+    public let mode: AccessMode
+    public let groups: ConsumerGroups
+    public let decompressor: BatchDecompressor
+    private let lock = ConditionLock()
+    private var metadata: LogMetadata?
+    private var partitionLogs: [TopicPartition: PartitionLog] = [:]
+    private var directoryLock: DirectoryLock?
+    private var roundRobin: [String: Int32] = [:]
+    private let partitioner = Partitioner()
+
+    public var isReadOnly: Bool { mode == .readOnly }
+    /// What the writable open repaired (torn tails cut, indexes rebuilt).
+    public private(set) var repairs: [RepairNote] = []
+
+    /// Opens the log at `directory`; with `create`, a missing directory becomes an empty log.
+    public static func open(_ directory: String, mode: AccessMode, create: Bool = false,
+                            decompressor: BatchDecompressor = NoDecompressor()) throws -> EventLog {
+        try EventLog(directory: directory, mode: mode, create: create, decompressor: decompressor)
+    }
+
+    private init(directory: String, mode: AccessMode, create: Bool, decompressor: BatchDecompressor) throws {
+        self.directory = directory
+        self.mode = mode
+        self.decompressor = decompressor
+        self.groups = ConsumerGroups(logDirectory: directory, writable: mode == .readWrite)
+        if !FileSystem.isDirectory(directory) {
+            guard create, mode == .readWrite else {
+                throw EventLogError(.notFound, "no such log directory", path: directory)
+            }
+            try FileSystem.createDirectories(directory)
+        }
+        if mode == .readWrite {
+            directoryLock = try DirectoryLock(directory: directory)
+        }
+        do {
+            try openPartitions(create: create)
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    private func openPartitions(create: Bool) throws {
+        metadata = try LogMetadata.load(from: directory)
+        if metadata == nil && mode == .readWrite {
+            let hasPartitions = try !discoverPartitionDirectories().isEmpty
+            guard create || !hasPartitions else {
+                throw EventLogError(.invalidArgument, "not a Rewind log (no rewind.json); open it read-only", path: directory)
+            }
+            metadata = LogMetadata()
+            try metadata!.save(to: directory)
+        }
+        if let metadata {
+            for (topic, config) in metadata.topics {
+                for partition in 0..<config.partitions {
+                    try openPartition(TopicPartition(topic: topic, partition: partition), config: config)
+                }
+            }
+            return
+        }
+        // A directory we did not create: a broker data dir, or one partition dir with segments in it.
+        if let single = TopicPartition(directoryName: FileSystem.lastComponent(of: FileSystem.absolute(directory))),
+           try FileSystem.listDirectory(directory).contains(where: { Segment.baseOffset(fromFileName: $0) != nil }) {
+            try openPartition(single, config: TopicConfig(partitions: 1), at: directory)
+            return
+        }
+        let found = try discoverPartitionDirectories()
+        let counts = Dictionary(grouping: found, by: \.topic).mapValues { Int32($0.count) }
+        for partition in found {
+            try openPartition(partition, config: TopicConfig(partitions: counts[partition.topic] ?? 1))
+        }
+    }
+
+    private func discoverPartitionDirectories() throws -> [TopicPartition] {
+        try FileSystem.listDirectory(directory).compactMap { name in
+            guard let partition = TopicPartition(directoryName: name), FileSystem.isDirectory(directory + "/" + name) else { return nil }
+            return partition
+        }
+    }
+
+    private func openPartition(_ partition: TopicPartition, config: TopicConfig, at path: String? = nil) throws {
+        let path = path ?? directory + "/" + partition.directoryName
+        if mode == .readWrite { try FileSystem.createDirectory(path) }
+        let log = try PartitionLog(directory: path, topicPartition: partition, config: config,
+                                   writable: mode == .readWrite, decompressor: decompressor)
+        repairs += log.repairs
+        partitionLogs[partition] = log
+    }
+
+    /// Flushes indexes, releases the writer lock and unmaps everything.
+    public func close() {
+        lock.withLock {
+            for log in partitionLogs.values { log.close() }
+            partitionLogs = [:]
+            directoryLock?.release()
+            directoryLock = nil
+        }
+    }
+
+    // MARK: Topics
+
+    /// A topic's settings; nil fields for a directory we did not create (settings unknown).
+    public struct TopicInfo: Hashable, Sendable {
+        public var name: String
+        public var partitions: Int32
+        public var config: TopicConfig?
+    }
+
+    public func topics() -> [TopicInfo] {
+        lock.withLock {
+            let byTopic = Dictionary(grouping: partitionLogs.keys, by: \.topic)
+            return byTopic.keys.sorted().map { name in
+                TopicInfo(name: name, partitions: Int32(byTopic[name]!.count), config: metadata?.topics[name])
+            }
+        }
+    }
+
+    public func createTopic(_ name: String, config: TopicConfig) throws {
+        try TopicConfig.validateName(name)
+        try config.validate(topic: name)
+        try lock.withLock {
+            guard mode == .readWrite, var updated = metadata else {
+                throw EventLogError(.readOnly, "cannot create topic '\(name)' in a read-only log", path: directory)
+            }
+            guard updated.topics[name] == nil else { throw EventLogError(.alreadyExists, "topic '\(name)' already exists") }
+            // Crash points: partition dirs first, then rewind.json. A crash in between leaves
+            // directories no metadata names; the next create of the same topic reuses them.
+            for partition in 0..<config.partitions {
+                try openPartition(TopicPartition(topic: name, partition: partition), config: config)
+            }
+            updated.topics[name] = config
+            try updated.save(to: directory)
+            metadata = updated
+        }
+    }
+
+    public func partitions(of topic: String) throws -> [PartitionLog] {
+        let logs = lock.withLock { partitionLogs.filter { $0.key.topic == topic }.sorted { $0.key < $1.key }.map(\.value) }
+        guard !logs.isEmpty else { throw EventLogError(.notFound, "unknown topic '\(topic)'", path: directory) }
+        return logs
+    }
+
+    public func partition(_ partition: TopicPartition) throws -> PartitionLog {
+        guard let log = lock.withLock({ partitionLogs[partition] }) else {
+            throw EventLogError(.notFound, "unknown partition \(partition)", path: directory)
+        }
+        return log
+    }
+
+    // MARK: Appending
+
+    /// Appends to `topic`: each record goes to `partition` if given, else by key (Kafka's murmur2
+    /// partitioner) or round-robin when keyless. One batch per partition touched.
+    public func append(_ records: [ProducerRecord], to topic: String, partition: Int32? = nil,
+                       durable: Bool = false) throws -> [PartitionLog.AppendResult] {
+        let logs = try partitions(of: topic)
+        if let partition {
+            guard partition >= 0, Int(partition) < logs.count else {
+                throw EventLogError(.invalidArgument, "topic '\(topic)' has no partition \(partition) (it has \(logs.count))")
+            }
+            return [try logs[Int(partition)].append(records, durable: durable)]
+        }
+        var byPartition: [Int32: [ProducerRecord]] = [:]
+        for record in records {
+            byPartition[choosePartition(for: record, topic: topic, count: Int32(logs.count)), default: []].append(record)
+        }
+        return try byPartition.keys.sorted().map { try logs[Int($0)].append(byPartition[$0]!, durable: durable) }
+    }
+
+    public func choosePartition(for record: ProducerRecord, topic: String, count: Int32) -> Int32 {
+        if let key = record.key { return partitioner.partition(forKey: key, partitions: count) }
+        return lock.withLock {
+            let next = roundRobin[topic, default: 0]
+            roundRobin[topic] = (next + 1) % count
+            return next
+        }
+    }
+
+    // MARK: Retention and lag
+
+    /// Applies every topic's retention at `now`; returns the segment files deleted.
+    public func enforceRetention(now: Timestamp) throws -> [String] {
+        guard mode == .readWrite else { throw EventLogError(.readOnly, "retention needs write access", path: directory) }
+        let logs = lock.withLock { Array(partitionLogs.values) }
+        return try logs.flatMap { try $0.enforceRetention(now: now) }
+    }
+
+    /// Per partition of `topic`: committed offset of `group` (nil if none) and lag = end − committed.
+    public struct GroupLag: Hashable, Sendable {
+        public var topicPartition: TopicPartition
+        public var committed: Offset?
+        public var endOffset: Offset
+        public var lag: Int64
+    }
+
+    public func lag(of group: String) throws -> [GroupLag] {
+        let committed = try groups.committed(group)
+        let topicsOfGroup = Set(committed.keys.map(\.topic))
+        var result: [GroupLag] = []
+        for topic in topicsOfGroup.sorted() {
+            guard let logs = try? partitions(of: topic) else { continue }
+            for log in logs {
+                let end = try log.endOffset()
+                let position = committed[log.topicPartition]
+                let from = position ?? log.startOffset
+                result.append(GroupLag(topicPartition: log.topicPartition, committed: position, endOffset: end,
+                                       lag: max(0, end.rawValue - from.rawValue)))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,250 @@
+/// One partition: an ordered list of segments, the only writer's state, and the reads over them.
+/// Thread-safe: one appender at a time (the lock), any number of concurrent readers (each works on
+/// a snapshot of the segment list and on immutable memory maps).
+public final class PartitionLog: @unchecked Sendable {
+    public let topicPartition: TopicPartition
+    public let directory: String
+    public let isWritable: Bool
+    let decompressor: BatchDecompressor
+    private(set) var config: TopicConfig
+
+    /// Guards `segments`, `writer` and the group-commit counters; appends broadcast on it.
+    let lock = ConditionLock()
+    private var segments: [Segment]
+    private var writer: ActiveSegmentWriter?
+    private var encoder = RecordBatchEncoder()
+    private var bytesWritten: Int64 = 0
+    private var bytesSynced: Int64 = 0
+    private var syncInProgress = false
+    private var failed: EventLogError?
+    public private(set) var repairs: [RepairNote] = []
+
+    // MARK: Opening
+
+    /// Opens (and for a writable log, recovers) the partition in `directory`.
+    init(directory: String, topicPartition: TopicPartition, config: TopicConfig, writable: Bool,
+         decompressor: BatchDecompressor) throws {
+        self.directory = directory
+        self.topicPartition = topicPartition
+        self.config = config
+        self.isWritable = writable
+        self.decompressor = decompressor
+        let names = try FileSystem.listDirectory(directory)
+        let baseOffsets = names.compactMap(Segment.baseOffset(fromFileName:)).sorted()
+        guard baseOffsets.count <= Limits.segmentsPerPartitionMax else {
+            throw EventLogError(.invalidArgument, "more than \(Limits.segmentsPerPartitionMax) segments", path: directory)
+        }
+        segments = baseOffsets.map { Segment(directory: directory, baseOffset: $0, persistsIndexes: writable) }
+        guard writable else {
+            if segments.isEmpty {
+                throw EventLogError(.notFound, "no segment files (*.log) in partition directory", path: directory)
+            }
+            return
+        }
+        if segments.isEmpty {
+            segments = [try Self.createSegment(in: directory, baseOffset: 0)]
+        }
+        let active = segments[segments.count - 1]
+        let (state, notes) = try SegmentRecovery.recover(active, decompressor: decompressor)
+        active.install(state)
+        repairs = notes
+        writer = try ActiveSegmentWriter(segment: active, position: state.validBytes)
+    }
+
+    static func createSegment(in directory: String, baseOffset: Int64) throws -> Segment {
+        let segment = Segment(directory: directory, baseOffset: baseOffset, persistsIndexes: true)
+        // Crash points: any of these files may be missing after a crash; an empty .log with missing
+        // indexes reopens as an empty segment whose indexes are recreated by recovery.
+        _ = try SystemFile(path: segment.logPath, mode: .createNew)
+        _ = try SystemFile(path: segment.indexPath, mode: .createOrTruncate)
+        _ = try SystemFile(path: segment.timeIndexPath, mode: .createOrTruncate)
+        try FileSystem.syncDirectory(directory)
+        segment.install(Segment.State(builder: SegmentIndexBuilder(baseOffset: baseOffset), validBytes: 0, endOffset: baseOffset,
+                                      problem: nil, incompleteTailBytes: 0, indexRepaired: false))
+        return segment
+    }
+
+    func close() {
+        lock.withLock {
+            writer?.close()
+            writer = nil
+            for segment in segments { segment.closeFiles() }
+        }
+    }
+
+    // MARK: Positions
+
+    func segmentSnapshot() -> [Segment] { lock.withLock { segments } }
+
+    /// The first offset still in the log.
+    public var startOffset: Offset { Offset(segmentSnapshot().first?.baseOffset ?? 0) }
+
+    /// One past the last offset: where the next append goes.
+    public func endOffset() throws -> Offset {
+        guard let last = segmentSnapshot().last else { return .zero }
+        return Offset(try last.endOffset)
+    }
+
+    /// Bytes of whole batches across all segments.
+    public func sizeInBytes() throws -> Int64 {
+        try segmentSnapshot().reduce(0) { $0 + Int64(try $1.validBytes) }
+    }
+
+    public var segmentCount: Int { segmentSnapshot().count }
+
+    // MARK: Appending
+
+    public struct AppendResult: Hashable, Sendable {
+        public var topicPartition: TopicPartition
+        public var firstOffset: Offset
+        public var lastOffset: Offset
+    }
+
+    /// Appends `records` as one batch. With `durable`, returns only after the batch is on disk;
+    /// concurrent durable appends share one fdatasync (group commit).
+    @discardableResult
+    public func append(_ records: [ProducerRecord], durable: Bool = false) throws -> AppendResult {
+        guard !records.isEmpty else { throw EventLogError(.invalidArgument, "append of an empty batch") }
+        lock.lock()
+        defer { lock.unlock() }
+        if let failed { throw failed }
+        guard let active = writer else {
+            throw EventLogError(.readOnly, "log is open read-only; reopen with write access to append", path: directory)
+        }
+        let baseOffset = Offset(try active.segment.endOffset)
+        let header = encoder.encode(records, baseOffset: baseOffset)
+        let size = encoder.buffer.count
+        guard size <= Limits.batchBytesMax else {
+            throw EventLogError(.invalidArgument, "batch of \(size) bytes exceeds the \(Limits.batchBytesMax)-byte limit")
+        }
+        var target = active
+        if active.position > 0 && active.position + size > config.segmentBytes {
+            target = try roll(from: active, at: baseOffset)
+        }
+        try encoder.buffer.withUnsafeBytes { try target.append($0, header: header) }
+        bytesWritten += Int64(size)
+        lock.broadcast()
+        if durable { try waitUntilDurable(bytesWritten) }
+        return AppendResult(topicPartition: topicPartition, firstOffset: baseOffset, lastOffset: Offset(header.lastOffset))
+    }
+
+    /// Seals the active segment and starts a new one at `baseOffset`. Lock held.
+    private func roll(from active: ActiveSegmentWriter, at baseOffset: Offset) throws -> ActiveSegmentWriter {
+        try active.seal()
+        bytesSynced = bytesWritten // seal synced everything written so far
+        let segment = try Self.createSegment(in: directory, baseOffset: baseOffset.rawValue)
+        let next = try ActiveSegmentWriter(segment: segment, position: 0)
+        active.close()
+        segments.append(segment)
+        writer = next
+        return next
+    }
+
+    /// Group commit. Lock held on entry and exit; released while syncing so other appenders can
+    /// write their batches, which the next sync then covers too.
+    private func waitUntilDurable(_ target: Int64) throws {
+        while bytesSynced < target {
+            if syncInProgress {
+                lock.wait()
+                continue
+            }
+            guard let file = writer?.log else { return }
+            syncInProgress = true
+            let goal = bytesWritten
+            lock.unlock()
+            let outcome = Result { try file.syncData() }
+            lock.lock()
+            syncInProgress = false
+            lock.broadcast()
+            switch outcome {
+            case .success: bytesSynced = max(bytesSynced, goal)
+            case let .failure(error):
+                // After a failed fsync the page cache state is unknown (fsyncgate): stop accepting writes.
+                failed = EventLogError(.io, "sync failed; the partition stops accepting appends", path: directory, cause: "\(error)")
+                throw failed!
+            }
+        }
+    }
+
+    /// Makes everything appended so far durable.
+    public func sync() throws {
+        lock.lock()
+        defer { lock.unlock() }
+        try writer?.flushIndexes()
+        try waitUntilDurable(bytesWritten)
+    }
+
+    // MARK: Following
+
+    /// Blocks until the end offset passes `offset` or `timeoutMs` elapses; returns the end offset.
+    /// Sees appends made through this process's writer at once, and another process's by polling.
+    public func waitForRecords(after offset: Offset, timeoutMs: Int) throws -> Offset {
+        if isWritable {
+            return try lock.withLock {
+                var end = Offset(try writer?.segment.endOffset ?? 0)
+                if end <= offset { lock.wait(timeoutMs: timeoutMs); end = Offset(try writer?.segment.endOffset ?? 0) }
+                return end
+            }
+        }
+        _ = try refresh()
+        return try endOffset()
+    }
+
+    /// Re-reads the directory: new segments and growth of the last one (another process is writing).
+    @discardableResult
+    public func refresh() throws -> Bool {
+        guard !isWritable else { return false }
+        let names = try FileSystem.listDirectory(directory)
+        let baseOffsets = names.compactMap(Segment.baseOffset(fromFileName:)).sorted()
+        return try lock.withLock {
+            var changed = false
+            let known = Set(segments.map(\.baseOffset))
+            for base in baseOffsets where !known.contains(base) && base > (segments.last?.baseOffset ?? -1) {
+                segments.append(Segment(directory: directory, baseOffset: base, persistsIndexes: false))
+                changed = true
+            }
+            let present = Set(baseOffsets)
+            let before = segments.count
+            segments.removeAll { !present.contains($0.baseOffset) } // deleted by retention
+            changed = changed || segments.count != before
+            for segment in segments.suffix(2) where try segment.refresh() { changed = true }
+            return changed
+        }
+    }
+
+    // MARK: Retention
+
+    /// Deletes whole segments, oldest first, whose largest timestamp is older than `now − retention`.
+    /// The active segment goes too when it is expired and non-empty: the log rolls first, so the
+    /// log-start offset becomes the end offset. Returns the segments removed.
+    public func enforceRetention(now: Timestamp) throws -> [String] {
+        guard config.retentionMs > 0 else { return [] }
+        let cutoff = now.milliseconds &- config.retentionMs
+        lock.lock()
+        defer { lock.unlock() }
+        guard let active = writer else { throw EventLogError(.readOnly, "retention needs write access", path: directory) }
+        var removed: [String] = []
+        while let oldest = segments.first {
+            guard let newest = try oldest.largestTimestamp, newest < cutoff else { break }
+            if oldest === active.segment {
+                let end = Offset(try oldest.endOffset)
+                guard end.rawValue > oldest.baseOffset else { break }
+                writer = try roll(from: active, at: end)
+            }
+            try delete(oldest)
+            segments.removeFirst()
+            removed.append(oldest.logPath)
+        }
+        if !removed.isEmpty { try FileSystem.syncDirectory(directory) }
+        return removed
+    }
+
+    /// Crash points: the `.log` goes first, so a crash leaves at worst orphan index files, which
+    /// name no segment and are ignored.
+    private func delete(_ segment: Segment) throws {
+        segment.closeFiles()
+        try FileSystem.remove(segment.logPath)
+        try FileSystem.remove(segment.indexPath)
+        try FileSystem.remove(segment.timeIndexPath)
+    }
+}

@@ -1,0 +1,167 @@
+// Sparse offset and time indexes of one segment, in Kafka's file formats (big-endian):
+//
+//   NNN.index      8-byte entries: relativeOffset int32 | position int32
+//                  relativeOffset = the indexed batch's last offset − segment base offset,
+//                  position = byte position of that batch in NNN.log.
+//   NNN.timeindex  12-byte entries: timestamp int64 | relativeOffset int32
+//                  timestamp = the largest timestamp in the segment up to and including the batch
+//                  ending at relativeOffset, so entries are monotonic even when record timestamps are not.
+//
+// An entry is written before a batch once more than `Limits.indexIntervalBytes` have been appended
+// since the previous entry (Kafka's `index.interval.bytes`), so a lookup scans at most about one
+// page of batches. The first batch of a segment is never indexed (position 0 is implied).
+//
+// Indexes are hints, never the truth: the `.log` is. An index is used as long as its entries are
+// strictly increasing, point inside the log, and its last entry lands on a batch boundary with the
+// offset it claims; otherwise (missing, stale after a crash, zero-padded by a broker that
+// preallocated it) it is rebuilt from batch headers — on disk for a writable log, in memory only for
+// a read-only one. Entries after a loaded prefix are added by scanning the batches that follow it.
+
+public struct OffsetIndexEntry: Hashable, Sendable {
+    public var relativeOffset: UInt32
+    public var position: UInt32
+    public static let size = 8
+}
+
+public struct TimeIndexEntry: Hashable, Sendable {
+    public var timestamp: Int64
+    public var relativeOffset: UInt32
+    public static let size = 12
+}
+
+/// The in-memory form of a segment's two indexes.
+public struct SegmentIndex: Sendable, Equatable {
+    public var offsets: [OffsetIndexEntry] = []
+    public var times: [TimeIndexEntry] = []
+
+    public init() {}
+
+    /// Byte position to start scanning for `relativeOffset`: the last entry at or before it, else 0.
+    public func position(forRelativeOffset target: UInt32) -> Int {
+        var low = 0
+        var high = offsets.count
+        while low < high {
+            let middle = (low + high) / 2
+            if offsets[middle].relativeOffset <= target { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? 0 : Int(offsets[low - 1].position)
+    }
+
+    /// The first relative offset that can hold a timestamp ≥ `target`: every record up to the last
+    /// entry with a smaller timestamp is older than `target`, so scanning starts just after it.
+    public func firstCandidateRelativeOffset(forTimestamp target: Int64) -> UInt32? {
+        var low = 0
+        var high = times.count
+        while low < high {
+            let middle = (low + high) / 2
+            if times[middle].timestamp < target { low = middle + 1 } else { high = middle }
+        }
+        return low == 0 ? nil : times[low - 1].relativeOffset &+ 1
+    }
+
+    public var largestTimestamp: Int64? { times.last?.timestamp }
+
+    // MARK: File encoding
+
+    public static func encode(_ entry: OffsetIndexEntry) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: OffsetIndexEntry.size)
+        bytes.withUnsafeMutableBytes { raw in
+            var writer = ByteWriter(raw.baseAddress!)
+            writer.writeBigEndian(entry.relativeOffset)
+            writer.writeBigEndian(entry.position)
+        }
+        return bytes
+    }
+
+    public static func encode(_ entry: TimeIndexEntry) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: TimeIndexEntry.size)
+        bytes.withUnsafeMutableBytes { raw in
+            var writer = ByteWriter(raw.baseAddress!)
+            writer.writeBigEndian(entry.timestamp)
+            writer.writeBigEndian(entry.relativeOffset)
+        }
+        return bytes
+    }
+
+    /// The longest valid prefix of an `.index` file: strictly increasing offsets and positions below
+    /// `logSize`. Stops at the first entry that breaks the rule (zero padding included).
+    public static func decodeOffsets(_ bytes: [UInt8], logSize: Int) -> [OffsetIndexEntry] {
+        var entries: [OffsetIndexEntry] = []
+        entries.reserveCapacity(bytes.count / OffsetIndexEntry.size)
+        bytes.withUnsafeBytes { raw in
+            var cursor = ByteCursor(raw)
+            while cursor.remaining >= OffsetIndexEntry.size {
+                guard let relative = try? cursor.readBigEndian(UInt32.self), let position = try? cursor.readBigEndian(UInt32.self) else { break }
+                if let last = entries.last, relative <= last.relativeOffset || position <= last.position { break }
+                if position == 0 || Int(position) >= logSize { break }
+                entries.append(OffsetIndexEntry(relativeOffset: relative, position: position))
+            }
+        }
+        return entries
+    }
+
+    /// The longest valid prefix of a `.timeindex` file: non-decreasing timestamps and offsets.
+    public static func decodeTimes(_ bytes: [UInt8]) -> [TimeIndexEntry] {
+        var entries: [TimeIndexEntry] = []
+        entries.reserveCapacity(bytes.count / TimeIndexEntry.size)
+        bytes.withUnsafeBytes { raw in
+            var cursor = ByteCursor(raw)
+            while cursor.remaining >= TimeIndexEntry.size {
+                guard let timestamp = try? cursor.readBigEndian(Int64.self), let relative = try? cursor.readBigEndian(UInt32.self) else { break }
+                if timestamp == 0 && relative == 0 { break } // preallocated padding
+                if let last = entries.last, timestamp < last.timestamp || relative < last.relativeOffset { break }
+                entries.append(TimeIndexEntry(timestamp: timestamp, relativeOffset: relative))
+            }
+        }
+        return entries
+    }
+}
+
+/// Adds index entries as batches go by, for both appends and rebuilds, so the two agree byte for byte.
+struct SegmentIndexBuilder {
+    private(set) var index: SegmentIndex
+    private var bytesSinceLastEntry = 0
+    private(set) var maxTimestamp: Int64 = Timestamp.none.milliseconds
+    let baseOffset: Int64
+    let intervalBytes: Int
+
+    init(baseOffset: Int64, intervalBytes: Int = Limits.indexIntervalBytes, resuming index: SegmentIndex = SegmentIndex()) {
+        self.baseOffset = baseOffset
+        self.intervalBytes = intervalBytes
+        self.index = index
+        maxTimestamp = index.largestTimestamp ?? Timestamp.none.milliseconds
+    }
+
+    /// Records a batch at `position`; returns the entries added, for appending to the files.
+    @discardableResult
+    mutating func add(position: Int, header: RecordBatchHeader) -> (OffsetIndexEntry?, TimeIndexEntry?) {
+        var added: (OffsetIndexEntry?, TimeIndexEntry?) = (nil, nil)
+        let relative = UInt32(clamping: header.lastOffset - baseOffset)
+        maxTimestamp = max(maxTimestamp, header.maxTimestamp)
+        if bytesSinceLastEntry > intervalBytes, position > Int(index.offsets.last?.position ?? 0) {
+            let entry = OffsetIndexEntry(relativeOffset: relative, position: UInt32(position))
+            index.offsets.append(entry)
+            added.0 = entry
+            if maxTimestamp > (index.times.last?.timestamp ?? Int64.min) {
+                let timeEntry = TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: relative)
+                index.times.append(timeEntry)
+                added.1 = timeEntry
+            }
+            bytesSinceLastEntry = 0
+        }
+        bytesSinceLastEntry += header.totalSize
+        lastRelativeOffset = relative
+        return added
+    }
+
+    private(set) var lastRelativeOffset: UInt32?
+
+    /// Kafka appends a final time entry when a segment stops being active, so a sealed segment's
+    /// largest timestamp is the index's last entry.
+    mutating func seal() -> TimeIndexEntry? {
+        guard let lastRelativeOffset, maxTimestamp > (index.times.last?.timestamp ?? Int64.min) else { return nil }
+        let entry = TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: lastRelativeOffset)
+        index.times.append(entry)
+        return entry
+    }
+}

@@ -1,0 +1,122 @@
+/// What a writable open repaired, so callers can report it (nothing is repaired silently).
+public struct RepairNote: Hashable, Sendable, CustomStringConvertible {
+    public var path: String
+    /// Byte position the log was cut at; nil when only indexes were rebuilt.
+    public var truncatedAt: Int64?
+    public var bytesRemoved: Int64
+    public var reason: String
+
+    public var description: String {
+        if let truncatedAt {
+            return "\(path): truncated \(bytesRemoved) bytes at byte \(truncatedAt) (\(reason))"
+        }
+        return "\(path): \(reason)"
+    }
+}
+
+// Recovery of the active (last) segment on a writable open. A batch is valid if and only if its
+// length is sane, it lies entirely inside the file, its magic is 2, its CRC matches, its records parse
+// (uncompressed batches) and its base offset is not below the previous batch's end.
+//
+// The file is read from the start; at the first invalid batch at position P:
+//   - if nothing after P validates as a batch, P..EOF is a torn tail (a write cut short by a crash,
+//     or zeros where the size grew before the data reached the disk): the file is truncated to P and
+//     the cut is reported;
+//   - if a valid batch follows, the damage is in the middle of the data: nothing is truncated and
+//     the open fails naming the file and P, because cutting there would destroy good events.
+// Indexes of the active segment are then rewritten from the batches that remain. A crash during
+// recovery leaves either the old file (recovery runs again) or the truncated one (already valid).
+enum SegmentRecovery {
+    static func recover(_ segment: Segment, decompressor: BatchDecompressor) throws -> (Segment.State, [RepairNote]) {
+        let file = try SystemFile(path: segment.logPath, mode: .readWrite)
+        defer { file.close() }
+        let size = Int(try file.size())
+        let map = try MappedFile(file: file, count: size)
+        var builder = SegmentIndexBuilder(baseOffset: segment.baseOffset)
+        var endOffset = segment.baseOffset
+        var decoder = BatchDecoder(decompressor: decompressor)
+        var failure: (position: Int, reason: String)?
+
+        let end = walkBatches(map.bytes, from: 0) { batch in
+            if let reason = invalidity(of: batch, in: map.bytes, expectedAtLeast: endOffset, decoder: &decoder, path: segment.logPath) {
+                failure = (batch.position, reason)
+                return false
+            }
+            builder.add(position: batch.position, header: batch.header)
+            endOffset = batch.header.lastOffset + 1
+            return true
+        }
+        var cutAt: Int?
+        var reason = ""
+        switch end {
+        case .end: break
+        case let .incomplete(position):
+            cutAt = position
+            reason = "incomplete batch at the end"
+        case let .corrupt(position, why):
+            cutAt = position
+            reason = why
+        case let .stopped(position):
+            cutAt = position
+            reason = failure?.reason ?? "invalid batch"
+            if followedByValidBatch(map.bytes, after: position, decoder: &decoder, path: segment.logPath) {
+                throw EventLogError(.corruptBatch, "\(reason); valid batches follow, so it is not a torn tail — refusing to truncate (open read-only, or run `rewind verify`)",
+                                    path: segment.logPath, position: Int64(position))
+            }
+        }
+        var notes: [RepairNote] = []
+        if let cutAt {
+            try file.truncate(to: Int64(cutAt))
+            try file.syncData()
+            notes.append(RepairNote(path: segment.logPath, truncatedAt: Int64(cutAt), bytesRemoved: Int64(size - cutAt), reason: reason))
+        }
+        try rewriteIndexes(of: segment, builder.index)
+        let state = Segment.State(builder: builder, validBytes: cutAt ?? size, endOffset: endOffset, problem: nil,
+                                  incompleteTailBytes: 0, indexRepaired: true)
+        return (state, notes)
+    }
+
+    private static func invalidity(of batch: WalkedBatch, in bytes: UnsafeRawBufferPointer, expectedAtLeast: Int64,
+                                   decoder: inout BatchDecoder, path: String) -> String? {
+        if batch.isLegacy { return "legacy message set in a writable log" }
+        if batch.header.baseOffset < expectedAtLeast {
+            return "batch offset \(batch.header.baseOffset) goes back (expected ≥ \(expectedAtLeast))"
+        }
+        let slice = UnsafeRawBufferPointer(rebasing: bytes[batch.position..<(batch.position + batch.header.totalSize)])
+        do {
+            _ = try decoder.forEachRecord(slice, path: path, position: batch.position) { _, _ in true }
+        } catch let error as EventLogError where error.code == .unsupportedCodec {
+            // The CRC was checked before decompression; a codec we lack is not damage.
+            return nil
+        } catch {
+            return (error as? EventLogError)?.message ?? "\(error)"
+        }
+        return nil
+    }
+
+    private static func followedByValidBatch(_ bytes: UnsafeRawBufferPointer, after position: Int,
+                                             decoder: inout BatchDecoder, path: String) -> Bool {
+        guard position + RecordBatchHeader.lengthPrefixSize <= bytes.count,
+              let header = try? RecordBatchHeader(parsing: UnsafeRawBufferPointer(rebasing: bytes[position...])) else { return false }
+        let next = position + header.totalSize
+        guard header.batchLength > 0, next < bytes.count else { return false }
+        var found = false
+        _ = walkBatches(bytes, from: next) { batch in
+            let slice = UnsafeRawBufferPointer(rebasing: bytes[batch.position..<(batch.position + batch.header.totalSize)])
+            found = (try? RecordBatch.validate(slice)) != nil
+            return false
+        }
+        return found
+    }
+
+    static func rewriteIndexes(of segment: Segment, _ index: SegmentIndex) throws {
+        var offsetBytes: [UInt8] = []
+        for entry in index.offsets { offsetBytes += SegmentIndex.encode(entry) }
+        var timeBytes: [UInt8] = []
+        for entry in index.times { timeBytes += SegmentIndex.encode(entry) }
+        let offsetFile = try SystemFile(path: segment.indexPath, mode: .createOrTruncate)
+        try offsetFile.write(offsetBytes, at: 0)
+        let timeFile = try SystemFile(path: segment.timeIndexPath, mode: .createOrTruncate)
+        try timeFile.write(timeBytes, at: 0)
+    }
+}

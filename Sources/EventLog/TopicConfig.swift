@@ -1,0 +1,42 @@
+/// A topic's settings, stored in `rewind.json`. Names follow Kafka's config keys.
+public struct TopicConfig: Hashable, Sendable, Codable {
+    public var partitions: Int32
+    /// 0 keeps events forever (the seeds' event store); otherwise whole segments older than this go.
+    public var retentionMs: Int64
+    public var segmentBytes: Int
+
+    public init(partitions: Int32 = 1, retentionMs: Int64 = 0, segmentBytes: Int = Limits.segmentBytesDefault) {
+        self.partitions = partitions
+        self.retentionMs = retentionMs
+        self.segmentBytes = segmentBytes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partitions
+        case retentionMs = "retention.ms"
+        case segmentBytes = "segment.bytes"
+    }
+
+    public func validate(topic: String) throws {
+        guard partitions >= 1, partitions <= Limits.partitionsPerTopicMax else {
+            throw EventLogError(.invalidArgument, "topic '\(topic)': partitions must be 1...\(Limits.partitionsPerTopicMax), got \(partitions)")
+        }
+        guard retentionMs >= 0 else {
+            throw EventLogError(.invalidArgument, "topic '\(topic)': retention.ms must be ≥ 0 (0 keeps forever), got \(retentionMs)")
+        }
+        guard segmentBytes >= Limits.segmentBytesMin, segmentBytes <= Limits.segmentBytesMax else {
+            throw EventLogError(.invalidArgument, "topic '\(topic)': segment.bytes must be \(Limits.segmentBytesMin)...\(Limits.segmentBytesMax), got \(segmentBytes)")
+        }
+    }
+
+    /// Kafka's legal topic names: ASCII letters, digits, '.', '_', '-'; not "." or "..".
+    public static func validateName(_ name: String) throws {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        }
+        guard !name.isEmpty, name.utf8.count <= Limits.topicNameBytesMax, allowed, name != ".", name != ".." else {
+            throw EventLogError(.invalidArgument, "invalid topic name '\(name)': use 1-\(Limits.topicNameBytesMax) of [A-Za-z0-9._-]")
+        }
+    }
+}
