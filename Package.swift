@@ -16,12 +16,14 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "EventLog", dependencies: ["CRC32C"]),
         .target(name: "TestSupport", dependencies: ["EventLog"]),
+        .target(name: "Payloads"),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Payloads", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "CSQLite"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
     ]
 )

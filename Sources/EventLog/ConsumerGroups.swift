@@ -18,7 +18,7 @@ public final class ConsumerGroups: @unchecked Sendable {
         var offsets: [String: [String: Int64]]
     }
 
-    init(logDirectory: String, writable: Bool) {
+    public init(logDirectory: String, writable: Bool) {
         self.directory = logDirectory + "/groups"
         self.writable = writable
     }

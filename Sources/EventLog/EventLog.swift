@@ -19,6 +19,17 @@ public final class EventLog: @unchecked Sendable {
     private let partitioner = Partitioner()
 
     public var isReadOnly: Bool { mode == .readOnly }
+    /// True for a log Rewind created (it has `rewind.json`), as opposed to a captured Kafka directory.
+    public var isRewindLog: Bool { lock.withLock { metadata != nil } }
+
+    /// Consumer-group offsets live in their own atomically replaced files, outside the segments, so
+    /// a reader may commit them while another process holds the writer lock. Never for a captured log.
+    public func committableGroups() throws -> ConsumerGroups {
+        guard isRewindLog else {
+            throw EventLogError(.readOnly, "cannot commit group offsets into a captured log (not created by Rewind)", path: directory)
+        }
+        return ConsumerGroups(logDirectory: directory, writable: true)
+    }
     /// What the writable open repaired (torn tails cut, indexes rebuilt).
     public private(set) var repairs: [RepairNote] = []
 

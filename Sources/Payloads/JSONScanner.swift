@@ -1,0 +1,360 @@
+/// A strict RFC 8259 JSON scanner over borrowed bytes: validates, finds members of an object, and
+/// hands back raw byte ranges instead of building a tree. Values stay where they are, so `consume`
+/// can print an event's JSON exactly as produced, and a fold can read `amount` out of an event
+/// without allocating.
+///
+/// Bounded: nesting deeper than `maxDepth` is rejected (no stack overflow on hostile input), and
+/// every step checks the bytes that remain.
+public struct JSONScanner {
+    public static let maxDepth = 512
+
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline var position = 0
+
+    @inlinable public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// True when `bytes` is exactly one JSON value with optional surrounding whitespace.
+    public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.skipValue(depth: 0) else { return false }
+        scanner.skipWhitespace()
+        return scanner.position == bytes.count
+    }
+
+    /// Calls `body(key, valueRange)` for each member of the top-level object (keys decoded, values
+    /// raw). Returns false if `bytes` is not a valid object or `body` stopped early.
+    @discardableResult
+    public static func forEachMember(_ bytes: UnsafeRawBufferPointer, _ body: (String, Range<Int>) -> Bool) -> Bool {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{") else { return false }
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "}") { return true }
+        while true {
+            let keyStart = scanner.position
+            guard scanner.skipString() else { return false }
+            guard let key = decodeString(UnsafeRawBufferPointer(rebasing: bytes[keyStart..<scanner.position])) else { return false }
+            scanner.skipWhitespace()
+            guard scanner.peek() == UInt8(ascii: ":") else { return false }
+            scanner.position += 1
+            scanner.skipWhitespace()
+            let valueStart = scanner.position
+            guard scanner.skipValue(depth: 1) else { return false }
+            if !body(key, valueStart..<scanner.position) { return false }
+            scanner.skipWhitespace()
+            switch scanner.peek() {
+            case UInt8(ascii: ","):
+                scanner.position += 1
+                scanner.skipWhitespace()
+            case UInt8(ascii: "}"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// Calls `body` with the raw range of each element of the top-level array. Returns false if
+    /// `bytes` is not a valid array or `body` stopped early.
+    @discardableResult
+    public static func forEachElement(_ bytes: UnsafeRawBufferPointer, _ body: (Range<Int>) -> Bool) -> Bool {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "[") else { return false }
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "]") { return true }
+        while true {
+            let start = scanner.position
+            guard scanner.skipValue(depth: 1) else { return false }
+            if !body(start..<scanner.position) { return false }
+            scanner.skipWhitespace()
+            switch scanner.peek() {
+            case UInt8(ascii: ","):
+                scanner.position += 1
+                scanner.skipWhitespace()
+            case UInt8(ascii: "]"):
+                return true
+            default:
+                return false
+            }
+        }
+    }
+
+    /// The raw bytes of top-level member `name`, without validating the rest of the object beyond
+    /// what it had to skip. The fast path of folds: one pass, no allocation for ASCII keys.
+    @inlinable
+    public static func member(_ name: StaticString, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        member(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), in: bytes)
+    }
+
+    public static func member(_ name: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+        var scanner = JSONScanner(bytes)
+        scanner.skipWhitespace()
+        guard scanner.peek() == UInt8(ascii: "{") else { return nil }
+        scanner.position += 1
+        scanner.skipWhitespace()
+        if scanner.peek() == UInt8(ascii: "}") { return nil }
+        while true {
+            let keyStart = scanner.position
+            guard scanner.skipString() else { return nil }
+            let rawKey = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.position - 1)])
+            scanner.skipWhitespace()
+            guard scanner.peek() == UInt8(ascii: ":") else { return nil }
+            scanner.position += 1
+            scanner.skipWhitespace()
+            let valueStart = scanner.position
+            guard scanner.skipValue(depth: 1) else { return nil }
+            // Keys with escapes compare decoded; plain keys (the norm) compare as bytes.
+            let matches = rawKey.contains(UInt8(ascii: "\\"))
+                ? decodeString(UnsafeRawBufferPointer(rebasing: bytes[keyStart..<(keyStart + rawKey.count + 2)])).map { Array($0.utf8).elementsEqual(name) } ?? false
+                : rawKey.elementsEqual(name)
+            if matches {
+                return UnsafeRawBufferPointer(rebasing: bytes[valueStart..<scanner.position])
+            }
+            scanner.skipWhitespace()
+            switch scanner.peek() {
+            case UInt8(ascii: ","):
+                scanner.position += 1
+                scanner.skipWhitespace()
+            default:
+                return nil
+            }
+        }
+    }
+
+    // MARK: Scalars
+
+    /// Decodes a raw JSON string token (with its quotes) into a Swift String.
+    public static func decodeString(_ raw: UnsafeRawBufferPointer) -> String? {
+        guard raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") else { return nil }
+        let inner = UnsafeRawBufferPointer(rebasing: raw[1..<(raw.count - 1)])
+        if !inner.contains(UInt8(ascii: "\\")) { return String(decoding: inner, as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(inner.count)
+        var index = 0
+        while index < inner.count {
+            let byte = inner[index]
+            guard byte == UInt8(ascii: "\\") else {
+                out.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < inner.count else { return nil }
+            let escape = inner[index + 1]
+            index += 2
+            switch escape {
+            case UInt8(ascii: "\""): out.append(0x22)
+            case UInt8(ascii: "\\"): out.append(0x5C)
+            case UInt8(ascii: "/"): out.append(0x2F)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                guard var scalar = hex4(inner, index) else { return nil }
+                index += 4
+                if (0xD800..<0xDC00).contains(scalar), index + 6 <= inner.count, inner[index] == UInt8(ascii: "\\"),
+                   inner[index + 1] == UInt8(ascii: "u"), let low = hex4(inner, index + 2), (0xDC00..<0xE000).contains(low) {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                }
+                let character = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(character).utf8))
+            default: return nil
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hex4(_ bytes: UnsafeRawBufferPointer, _ at: Int) -> UInt32? {
+        guard at + 4 <= bytes.count else { return nil }
+        var value: UInt32 = 0
+        for offset in 0..<4 {
+            let byte = bytes[at + offset]
+            let digit: UInt32
+            switch byte {
+            case 0x30...0x39: digit = UInt32(byte - 0x30)
+            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+            default: return nil
+            }
+            value = value << 4 | digit
+        }
+        return value
+    }
+
+    /// A raw JSON number as Double (nil if `raw` is not a number).
+    public static func number(_ raw: UnsafeRawBufferPointer) -> Double? {
+        if let integer = integer(raw) { return Double(integer) }
+        var scanner = JSONScanner(raw)
+        guard scanner.skipNumber(), scanner.position == raw.count else { return nil }
+        return Double(String(decoding: raw, as: UTF8.self))
+    }
+
+    /// A raw JSON integer that fits in Int64, parsed without allocating (the common case for amounts).
+    @inlinable
+    public static func integer(_ raw: UnsafeRawBufferPointer) -> Int64? {
+        guard !raw.isEmpty, raw.count <= 19 else { return nil }
+        var index = 0
+        var negative = false
+        if raw[0] == UInt8(ascii: "-") {
+            negative = true
+            index = 1
+            guard raw.count > 1 else { return nil }
+        }
+        if raw[index] == UInt8(ascii: "0") && raw.count > index + 1 { return nil }
+        var value: Int64 = 0
+        while index < raw.count {
+            let digit = raw[index] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value &* 10 &+ Int64(digit)
+            index += 1
+        }
+        return negative ? -value : value
+    }
+
+    // MARK: Skipping
+
+    @inlinable func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    @inlinable mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x0A, 0x0D, 0x09: position += 1
+            default: return
+            }
+        }
+    }
+
+    @usableFromInline mutating func skipValue(depth: Int) -> Bool {
+        guard depth <= Self.maxDepth, let byte = peek() else { return false }
+        switch byte {
+        case UInt8(ascii: "{"): return skipContainer(close: UInt8(ascii: "}"), isObject: true, depth: depth)
+        case UInt8(ascii: "["): return skipContainer(close: UInt8(ascii: "]"), isObject: false, depth: depth)
+        case UInt8(ascii: "\""): return skipString()
+        case UInt8(ascii: "t"): return skipLiteral("true")
+        case UInt8(ascii: "f"): return skipLiteral("false")
+        case UInt8(ascii: "n"): return skipLiteral("null")
+        default: return skipNumber()
+        }
+    }
+
+    mutating func skipContainer(close: UInt8, isObject: Bool, depth: Int) -> Bool {
+        position += 1
+        skipWhitespace()
+        if peek() == close {
+            position += 1
+            return true
+        }
+        while true {
+            if isObject {
+                guard skipString() else { return false }
+                skipWhitespace()
+                guard peek() == UInt8(ascii: ":") else { return false }
+                position += 1
+                skipWhitespace()
+            }
+            guard skipValue(depth: depth + 1) else { return false }
+            skipWhitespace()
+            guard let next = peek() else { return false }
+            position += 1
+            if next == close { return true }
+            guard next == UInt8(ascii: ",") else { return false }
+            skipWhitespace()
+        }
+    }
+
+    /// A string token, checking escapes, control characters and UTF-8 well-formedness.
+    @usableFromInline mutating func skipString() -> Bool {
+        guard peek() == UInt8(ascii: "\"") else { return false }
+        position += 1
+        while position < bytes.count {
+            let byte = bytes[position]
+            switch byte {
+            case UInt8(ascii: "\""):
+                position += 1
+                return true
+            case UInt8(ascii: "\\"):
+                guard position + 1 < bytes.count else { return false }
+                let escape = bytes[position + 1]
+                if escape == UInt8(ascii: "u") {
+                    guard Self.hex4(bytes, position + 2) != nil else { return false }
+                    position += 6
+                } else {
+                    guard "\"\\/bfnrt".utf8.contains(escape) else { return false }
+                    position += 2
+                }
+            case 0..<0x20:
+                return false
+            case 0x80...:
+                guard let length = utf8SequenceLength(at: position) else { return false }
+                position += length
+            default:
+                position += 1
+            }
+        }
+        return false
+    }
+
+    private func utf8SequenceLength(at index: Int) -> Int? {
+        let lead = bytes[index]
+        let length: Int
+        var minimum: UInt32
+        switch lead {
+        case 0xC2...0xDF: length = 2; minimum = 0x80
+        case 0xE0...0xEF: length = 3; minimum = 0x800
+        case 0xF0...0xF4: length = 4; minimum = 0x10000
+        default: return nil
+        }
+        guard index + length <= bytes.count else { return nil }
+        var scalar = UInt32(lead) & (0xFF >> (length + 1))
+        for offset in 1..<length {
+            let continuation = bytes[index + offset]
+            guard continuation & 0xC0 == 0x80 else { return nil }
+            scalar = scalar << 6 | UInt32(continuation & 0x3F)
+        }
+        guard scalar >= minimum, scalar <= 0x10FFFF, !(0xD800...0xDFFF).contains(scalar) else { return nil }
+        minimum = 0
+        return length
+    }
+
+    mutating func skipLiteral(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard position + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[position + offset] != literal.utf8Start[offset] { return false }
+        position += count
+        return true
+    }
+
+    mutating func skipNumber() -> Bool {
+        let start = position
+        if peek() == UInt8(ascii: "-") { position += 1 }
+        guard let first = peek(), first >= 0x30, first <= 0x39 else { return false }
+        position += 1
+        if first != UInt8(ascii: "0") { skipDigits() }
+        if peek() == UInt8(ascii: ".") {
+            position += 1
+            guard skipDigits() > 0 else { return false }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            position += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
+            guard skipDigits() > 0 else { return false }
+        }
+        return position > start
+    }
+
+    @discardableResult
+    mutating func skipDigits() -> Int {
+        var count = 0
+        while let byte = peek(), byte >= 0x30, byte <= 0x39 {
+            position += 1
+            count += 1
+        }
+        return count
+    }
+}

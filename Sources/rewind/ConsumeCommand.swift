@@ -1,0 +1,102 @@
+import ArgumentParser
+import EventLog
+import Glibc
+
+/// Set by SIGINT/SIGTERM so a following consumer stops between events and commits its position.
+nonisolated(unsafe) var stopRequested: sig_atomic_t = 0
+
+struct ConsumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Print events as JSON lines, from any offset or time; optionally as a consumer group.",
+        discussion: """
+        Partitions are merged by timestamp, then partition, then offset. Without a position the
+        group's committed offsets are used, else the start of the log. With --group the next offsets
+        are committed when the command ends (and every second while following).
+        """)
+
+    @OptionGroup var log: LogDirectoryOption
+    @Argument(help: "Topic to read.") var topic: String
+    @Flag(help: "Start at the beginning, ignoring committed offsets.") var fromBeginning = false
+    @Option(help: "Start at this offset in every partition read ('earliest', 'latest' or a number).") var offset: String?
+    @Option(help: "Start at the first event at or after this time (ISO-8601, -15m, yesterday 14:00, epoch ms).") var at: String?
+    @Option(help: "Read only this partition.") var partition: Int32?
+    @Option(help: "Consumer group: start from and commit its offsets.") var group: String?
+    @Option(help: "Stop after this many events.") var max: Int?
+    @Flag(help: "Keep waiting for new events (Ctrl-C to stop).") var follow = false
+
+    func validate() throws {
+        let positions = [fromBeginning, offset != nil, at != nil].filter { $0 }.count
+        if positions > 1 { throw ValidationError("use only one of --from-beginning, --offset, --at") }
+        if let max, max < 0 { throw ValidationError("--max must be ≥ 0") }
+    }
+
+    func run() throws {
+        let eventLog = try log.openForReading()
+        defer { eventLog.close() }
+        var partitions = try eventLog.partitions(of: topic)
+        if let partition {
+            guard let only = partitions.first(where: { $0.topicPartition.partition == partition }) else {
+                throw CommandFailure(message: "topic '\(topic)' has no partition \(partition) (it has \(partitions.count))")
+            }
+            partitions = [only]
+        }
+        let groups = try group.map { _ in try eventLog.committableGroups() }
+        let committed = try group.map { try eventLog.groups.committed($0) } ?? [:]
+        let startTime = try at.map { try TimeExpression.parse($0, now: WallClock.now()) }
+        let cursors = try partitions.map { partition in
+            PartitionCursor(partition: partition, from: try startOffset(partition, committed: committed, time: startTime))
+        }
+        let merged = MergedCursor(cursors)
+        installStopHandlers()
+        var printed = 0
+        var lastCommit = WallClock.now()
+        func commit() throws {
+            if let group, let groups { try groups.commit(group, merged.positions) }
+        }
+        reading: while max.map({ printed < $0 }) ?? true, stopRequested == 0 {
+            if let (partition, record) = try merged.next() {
+                Output.standard.write(EventJSON.line(topic: topic, partition: partition.partition, record: record))
+                printed += 1
+                continue
+            }
+            guard follow else { break reading }
+            Output.standard.flush()
+            let now = WallClock.now()
+            if now.milliseconds - lastCommit.milliseconds >= 1000 {
+                try commit()
+                lastCommit = now
+            }
+            for cursor in cursors { _ = try cursor.partition.waitForRecords(after: cursor.position, timeoutMs: 100) }
+            usleep(50_000)
+        }
+        Output.standard.flush()
+        try commit()
+    }
+
+    private func startOffset(_ partition: PartitionLog, committed: [TopicPartition: Offset], time: Timestamp?) throws -> Offset {
+        let start = partition.startOffset
+        let end = try partition.endOffset()
+        if fromBeginning { return start }
+        if let time { return try partition.offset(forTimestamp: time) }
+        if let offset {
+            switch offset {
+            case "earliest": return start
+            case "latest": return end
+            default:
+                guard let value = Int64(offset) else { throw CommandFailure(message: "--offset '\(offset)': expected a number, 'earliest' or 'latest'") }
+                guard value >= start.rawValue, value <= end.rawValue else {
+                    throw EventLogError(.offsetOutOfRange, "offset \(value) is outside \(partition.topicPartition)'s range \(start)..<\(end)")
+                }
+                return Offset(value)
+            }
+        }
+        if let position = committed[partition.topicPartition] { return Swift.max(position, start) }
+        return start
+    }
+
+    private func installStopHandlers() {
+        signal(SIGINT) { _ in stopRequested = 1 }
+        signal(SIGTERM) { _ in stopRequested = 1 }
+    }
+}

@@ -1,0 +1,57 @@
+import EventLog
+import Payloads
+
+/// The one-line JSON form of an event that `consume` prints and `produce --envelope` reads back:
+/// {"topic","partition","offset","timestamp","key","headers":[[name,value],…],"value"}.
+/// Values that are JSON are spliced in unchanged; other UTF-8 becomes a string; other bytes
+/// become {"base64": "…"}. Keys and header values are strings (or base64 objects), never parsed.
+enum EventJSON {
+    static func line(topic: String, partition: Int32, record: Record) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + (record.value?.count ?? 0))
+        JSONText.append("{\"topic\":", to: &out)
+        JSONText.appendString(topic, to: &out)
+        JSONText.append(",\"partition\":\(partition),\"offset\":\(record.offset.rawValue),\"timestamp\":\(record.timestamp.milliseconds),\"key\":", to: &out)
+        appendBytes(record.key, embedJSON: false, to: &out)
+        JSONText.append(",\"headers\":[", to: &out)
+        for (index, header) in record.headers.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            JSONText.appendString(header.key, to: &out)
+            out.append(UInt8(ascii: ","))
+            appendBytes(header.value, embedJSON: false, to: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        JSONText.append("],\"value\":", to: &out)
+        appendBytes(record.value, embedJSON: true, to: &out)
+        JSONText.append("}\n", to: &out)
+        return out
+    }
+
+    private static func appendBytes(_ bytes: [UInt8]?, embedJSON: Bool, to out: inout [UInt8]) {
+        guard let bytes else {
+            JSONText.appendBytes(nil, embedJSON: embedJSON, to: &out)
+            return
+        }
+        bytes.withUnsafeBytes { JSONText.appendBytes($0, embedJSON: embedJSON, to: &out) }
+    }
+
+    /// Bytes from the JSON form: a string's UTF-8, a {"base64"} object's bytes, null as nil, and any
+    /// other JSON value (for `value`) as its own text.
+    static func bytes(fromJSON raw: UnsafeRawBufferPointer, allowAnyJSON: Bool) -> [UInt8]?? {
+        let text = String(decoding: raw, as: UTF8.self)
+        if text == "null" { return .some(nil) }
+        if raw.first == UInt8(ascii: "\"") { return JSONScanner.decodeString(raw).map { Array($0.utf8) } }
+        if raw.first == UInt8(ascii: "{") {
+            var base64: String?
+            var members = 0
+            JSONScanner.forEachMember(raw) { key, range in
+                members += 1
+                if key == "base64" { base64 = JSONScanner.decodeString(UnsafeRawBufferPointer(rebasing: raw[range])) }
+                return true
+            }
+            if members == 1, let base64 { return Base64.decode(base64).map { .some($0) } }
+        }
+        return allowAnyJSON ? .some(Array(raw)) : nil
+    }
+}

@@ -1,0 +1,163 @@
+import ArgumentParser
+import EventLog
+import Payloads
+
+struct ProduceCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "produce",
+        abstract: "Append events: one JSON value per line on stdin, or one event from --value.",
+        discussion: """
+        Each stdin line is one event's value and must be valid JSON (use --raw for other text).
+        With --envelope each line is an object as `rewind consume` prints it
+        ({"key","value","headers","timestamp","partition"}), so consume | produce copies events.
+        """)
+
+    @OptionGroup var log: LogDirectoryOption
+    @Argument(help: "Topic to append to.") var topic: String
+    @Option(help: "One event with this value instead of reading stdin.") var value: String?
+    @Option(help: "Key for every event.") var key: String?
+    @Option(help: "Take each event's key from this top-level JSON field.") var keyField: String?
+    @Option(help: "Partition (default: Kafka's murmur2 of the key, round-robin without key).") var partition: Int32?
+    @Option(help: "Event time (ISO-8601, -15m, epoch ms; default: now).") var timestamp: String?
+    @Option(name: .customLong("header"), help: "Header name=value (repeatable).") var headers: [String] = []
+    @Flag(help: "Lines are event envelopes as `consume` prints them.") var envelope = false
+    @Flag(help: "Store lines as they are, without checking they are JSON.") var raw = false
+    @Flag(help: "Acknowledge only after fdatasync (group commit).") var durable = false
+    @Flag(help: "Print {\"partition\",\"offset\"} per event once it is durable (implies --durable).") var ack = false
+
+    func run() throws {
+        let eventLog = try log.openForWriting(create: false)
+        defer { eventLog.close() }
+        let partitionCount = Int32(try eventLog.partitions(of: topic).count)
+        if let partition, partition < 0 || partition >= partitionCount {
+            throw CommandFailure(message: "topic '\(topic)' has no partition \(partition) (it has \(partitionCount))")
+        }
+        let fixedHeaders = try headers.map { text -> Header in
+            guard let equals = text.firstIndex(of: "=") else { throw CommandFailure(message: "--header '\(text)': expected name=value") }
+            return Header(key: String(text[..<equals]), value: Array(text[text.index(after: equals)...].utf8))
+        }
+        let fixedTime = try timestamp.map { try TimeExpression.parse($0, now: WallClock.now()) }
+        let makeRecord = { (line: [UInt8], lineLabel: String) throws -> (ProducerRecord, Int32?) in
+            try self.record(from: line, label: lineLabel, headers: fixedHeaders, time: fixedTime ?? WallClock.now())
+        }
+        var appended = 0
+        if let value {
+            let (record, chosen) = try makeRecord(Array(value.utf8), "--value")
+            try append([(record, chosen)], to: eventLog, count: partitionCount)
+            appended = 1
+        } else {
+            let reader = LineReader(descriptor: 0)
+            var pending: [(ProducerRecord, Int32?)] = []
+            while let line = try reader.nextLine() {
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    pending.append(try makeRecord(line, "stdin:\(reader.lineNumber)"))
+                } catch {
+                    try append(pending, to: eventLog, count: partitionCount)
+                    appended += pending.count
+                    throw CommandFailure(message: "\(describe(error)) (\(appended) events before it were appended)")
+                }
+                if pending.count >= Limits.produceBatchRecordsMax || !reader.hasReadyInput {
+                    try append(pending, to: eventLog, count: partitionCount)
+                    appended += pending.count
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            try append(pending, to: eventLog, count: partitionCount)
+            appended += pending.count
+        }
+        Output.standard.flush()
+        if !ack { Output.note("appended \(appended) event\(appended == 1 ? "" : "s") to \(topic)") }
+    }
+
+    private func describe(_ error: Error) -> String {
+        (error as? CommandFailure)?.message ?? "\(error)"
+    }
+
+    /// One batch per partition; with --ack, prints acknowledgements after the durable append returns.
+    private func append(_ pending: [(ProducerRecord, Int32?)], to eventLog: EventLog, count: Int32) throws {
+        guard !pending.isEmpty else { return }
+        var byPartition: [Int32: [ProducerRecord]] = [:]
+        var order: [Int32] = []
+        for (record, chosen) in pending {
+            let target = chosen ?? partition ?? eventLog.choosePartition(for: record, topic: topic, count: count)
+            if byPartition[target] == nil { order.append(target) }
+            byPartition[target, default: []].append(record)
+        }
+        for target in order {
+            let records = byPartition[target]!
+            let result = try eventLog.append(records, to: topic, partition: target, durable: durable || ack)[0]
+            if ack {
+                for index in 0..<records.count {
+                    Output.standard.line("{\"partition\":\(target),\"offset\":\(result.firstOffset.rawValue + Int64(index))}")
+                }
+                Output.standard.flush()
+            }
+        }
+    }
+
+    private func record(from line: [UInt8], label: String, headers: [Header], time: Timestamp) throws -> (ProducerRecord, Int32?) {
+        if envelope { return try envelopeRecord(line, label: label, time: time) }
+        let isJSON = line.withUnsafeBytes { JSONScanner.isValid($0) }
+        if !raw && !isJSON {
+            throw CommandFailure(message: "\(label): not valid JSON (use --raw to store text as is)")
+        }
+        var recordKey = key.map { Array($0.utf8) }
+        if let keyField {
+            recordKey = try line.withUnsafeBytes { bytes -> [UInt8]? in
+                guard let field = keyField.utf8CString.withUnsafeBytes({ name in
+                    JSONScanner.member(UnsafeRawBufferPointer(rebasing: name.dropLast()), in: bytes)
+                }) else { throw CommandFailure(message: "\(label): no field '\(keyField)' for the key") }
+                return field.first == UInt8(ascii: "\"") ? JSONScanner.decodeString(field).map { Array($0.utf8) } : Array(field)
+            }
+        }
+        return (ProducerRecord(key: recordKey, value: line, headers: headers, timestamp: time), nil)
+    }
+
+    private func envelopeRecord(_ line: [UInt8], label: String, time: Timestamp) throws -> (ProducerRecord, Int32?) {
+        var record = ProducerRecord(value: nil, timestamp: time)
+        var chosenPartition: Int32?
+        var problem: String?
+        let parsed = line.withUnsafeBytes { bytes in
+            JSONScanner.isValid(bytes) && JSONScanner.forEachMember(bytes) { name, range in
+                let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
+                switch name {
+                case "key":
+                    guard let key = EventJSON.bytes(fromJSON: raw, allowAnyJSON: false) else { problem = "key must be a string, {\"base64\"} or null"; return false }
+                    record.key = key
+                case "value":
+                    guard let value = EventJSON.bytes(fromJSON: raw, allowAnyJSON: true) else { problem = "bad value"; return false }
+                    record.value = value
+                case "timestamp":
+                    guard let milliseconds = JSONScanner.integer(raw) else { problem = "timestamp must be epoch milliseconds"; return false }
+                    record.timestamp = Timestamp(milliseconds: milliseconds)
+                case "partition":
+                    chosenPartition = JSONScanner.integer(raw).map { Int32(clamping: $0) }
+                case "headers":
+                    guard let headers = Self.headers(raw) else { problem = "headers must be [[name, value], …]"; return false }
+                    record.headers = headers
+                default:
+                    break // topic, offset: assigned by this log
+                }
+                return true
+            }
+        }
+        guard parsed, problem == nil else { throw CommandFailure(message: "\(label): not an event envelope: \(problem ?? "invalid JSON object")") }
+        return (record, partition == nil ? chosenPartition : nil)
+    }
+
+    /// `[[name, value], …]` with values as `consume` prints them (string, {"base64"} or null).
+    static func headers(_ raw: UnsafeRawBufferPointer) -> [Header]? {
+        var headers: [Header] = []
+        let wellFormed = JSONScanner.forEachElement(raw) { pairRange in
+            let pair = UnsafeRawBufferPointer(rebasing: raw[pairRange])
+            var parts: [UnsafeRawBufferPointer] = []
+            guard JSONScanner.forEachElement(pair, { parts.append(UnsafeRawBufferPointer(rebasing: pair[$0])); return parts.count <= 2 }),
+                  parts.count == 2, let name = JSONScanner.decodeString(parts[0]),
+                  let value = EventJSON.bytes(fromJSON: parts[1], allowAnyJSON: false) else { return false }
+            headers.append(Header(key: name, value: value))
+            return true
+        }
+        return wellFormed ? headers : nil
+    }
+}
