@@ -7,6 +7,8 @@ public final class PartitionCursor {
     private var buffer: [Record] = []
     private var index = 0
     private let chunkRecords: Int
+    /// A read error met after some good records: those are served first, then this is thrown.
+    private var deferredError: Error?
 
     public init(partition: PartitionLog, from position: Offset, chunkRecords: Int = 512) {
         self.partition = partition
@@ -17,16 +19,25 @@ public final class PartitionCursor {
     /// The next record without consuming it; nil at the current end of the log.
     public func peek() throws -> Record? {
         if index < buffer.count { return buffer[index] }
+        if let deferredError {
+            self.deferredError = nil
+            throw deferredError
+        }
         buffer.removeAll(keepingCapacity: true)
         index = 0
         var skippedTo = position
-        try partition.forEachRecord(from: position) { view, batch in
-            if batch.header.isControl {
-                skippedTo = view.offset.advanced(by: 1)
-                return true
+        do {
+            try partition.forEachRecord(from: position) { view, batch in
+                if batch.header.isControl {
+                    skippedTo = view.offset.advanced(by: 1)
+                    return true
+                }
+                buffer.append(view.materialize(batch: batch.info))
+                return buffer.count < chunkRecords
             }
-            buffer.append(view.materialize(batch: batch.info))
-            return buffer.count < chunkRecords
+        } catch {
+            guard !buffer.isEmpty else { throw error }
+            deferredError = error
         }
         if buffer.isEmpty { position = max(position, skippedTo) }
         return buffer.first

@@ -16,7 +16,7 @@ struct ProduceCommand: ParsableCommand {
     @Argument(help: "Topic to append to.") var topic: String
     @Option(help: "One event with this value instead of reading stdin.") var value: String?
     @Option(help: "Key for every event.") var key: String?
-    @Option(help: "Take each event's key from this top-level JSON field.") var keyField: String?
+    @Option(help: "Take each event's key from this top-level JSON field (keyless when absent).") var keyField: String?
     @Option(help: "Partition (default: Kafka's murmur2 of the key, round-robin without key).") var partition: Int32?
     @Option(help: "Event time (ISO-8601, -15m, epoch ms; default: now).") var timestamp: String?
     @Option(name: .customLong("header"), help: "Header name=value (repeatable).") var headers: [String] = []
@@ -107,7 +107,7 @@ struct ProduceCommand: ParsableCommand {
             recordKey = try line.withUnsafeBytes { bytes -> [UInt8]? in
                 guard let field = keyField.utf8CString.withUnsafeBytes({ name in
                     JSONScanner.member(UnsafeRawBufferPointer(rebasing: name.dropLast()), in: bytes)
-                }) else { throw CommandFailure(message: "\(label): no field '\(keyField)' for the key") }
+                }) else { return nil } // events without the field are keyless, as in Kafka
                 return field.first == UInt8(ascii: "\"") ? JSONScanner.decodeString(field).map { Array($0.utf8) } : Array(field)
             }
         }

@@ -1,0 +1,40 @@
+# Two commands on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+# System packages the build and tests use (installed when missing and running as root).
+APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev tmux jq
+
+.PHONY: deps build release demo test bench clean
+
+deps:
+	@missing=""; for package in $(APT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+demo: release
+	.build/release/rewind demo
+
+# Builds everything, runs every test, and ends with one plain "N passed, N failed" line.
+test: deps
+	$(SWIFT) build --build-tests
+	@set -o pipefail; $(SWIFT) test --skip-build 2>&1 | tee .build/test-output.txt; status=$$?; \
+	summary=$$(grep -E "^\s*Executed [0-9]+ tests?, with [0-9]+ failures?" .build/test-output.txt | tail -1); \
+	total=$$(echo "$$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/'); \
+	failed=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
+	if [ -z "$$total" ]; then echo "tests: no XCTest summary found"; exit 1; fi; \
+	echo "tests: $$((total - failed)) passed, $$failed failed"; exit $$status
+
+bench: release
+	.build/release/RewindBench $(BENCH_ARGS)
+
+clean:
+	rm -rf .build
