@@ -10,6 +10,7 @@ struct BatchDecoder {
 
     /// Calls `body` with each record of the batch at `position` of `path`; stops early when `body`
     /// returns false (and returns false). `bytes` holds exactly the batch.
+    @inline(__always)
     mutating func forEachRecord(
         _ bytes: UnsafeRawBufferPointer, path: String, position: Int,
         _ body: (RecordView, RecordBatchHeader) throws -> Bool
@@ -48,6 +49,7 @@ struct BatchDecoder {
         }
     }
 
+    @inline(__always)
     private static func iterate(_ header: RecordBatchHeader, _ records: UnsafeRawBufferPointer,
                                 _ body: (RecordView, RecordBatchHeader) throws -> Bool) throws -> Bool {
         var iterator = RecordIterator(header: header, records: records)

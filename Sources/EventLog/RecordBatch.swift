@@ -173,7 +173,7 @@ public struct RecordIterator {
 
     /// The next record, or nil after the last one; throws if the section is malformed or its record
     /// count disagrees with the header.
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func next() throws(DecodeFailure) -> RecordView? {
         guard produced < declaredCount else {
             if cursor.remaining != 0 { throw .trailingBytes(cursor.remaining) }
@@ -191,7 +191,7 @@ public struct RecordIterator {
         let headerCount = try cursor.readVarlong()
         guard headerCount >= 0, headerCount <= Int64(Limits.headersPerRecordMax) else { throw .tooManyHeaders }
         let headersStart = cursor.position
-        for _ in 0..<Int(headerCount) {
+        for _ in 0..<Int(truncatingIfNeeded: headerCount) {
             guard let _ = try cursor.readNullableBytes() else { throw .lengthOutOfRange } // header keys are never null
             _ = try cursor.readNullableBytes()
         }
