@@ -31,7 +31,7 @@ struct ByteCursor {
     }
 
     /// Kafka's unsigned LEB128 varint (at most 10 bytes for 64 bits), then zigzag-decoded.
-    /// The one- and two-byte cases (record lengths, deltas, 100-byte value lengths) are forced
+    /// The one- to three-byte cases (record lengths, deltas, 100-byte value lengths) are forced
     /// inline: they run ~7 times per record, and a call per varint cost ~15% of a full scan.
     @inlinable @inline(__always) mutating func readVarlong() throws(DecodeFailure) -> Int64 {
         if position + 1 < end {
@@ -46,6 +46,15 @@ struct ByteCursor {
                 position += 2
                 let raw = UInt64(first & 0x7F) | UInt64(second) << 7
                 return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+            }
+            // Timestamp deltas of seconds-long batches take three bytes.
+            if position + 2 < end {
+                let third = base.load(fromByteOffset: position + 2, as: UInt8.self)
+                if third < 0x80 {
+                    position += 3
+                    let raw = UInt64(first & 0x7F) | UInt64(second & 0x7F) << 7 | UInt64(third) << 14
+                    return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+                }
             }
         }
         return try readVarlongSlow()
