@@ -66,6 +66,7 @@ extension PartitionLog {
                 released = position
             }
         }
+        map.release(released..<position) // the tail too, or each finished segment keeps up to a stride resident
         if let problem = state.problem { throw problem }
         return true
     }
