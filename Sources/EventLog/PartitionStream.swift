@@ -1,0 +1,103 @@
+/// Reads a partition one batch at a time, handing out borrowed records that stay valid until the
+/// next call to `nextBatch`: the stream keeps the segment's memory map (or its decompression buffer)
+/// alive. Folds merge several of these without copying a record (see Projections' TopicStream).
+public final class PartitionStream {
+    public let partition: PartitionLog
+    /// The next offset to read.
+    public private(set) var position: Offset
+    private var decoder: BatchDecoder
+    private var segments: [Segment] = []
+    private var segmentIndex = 0
+    private var map: MappedFile?
+    private var bytePosition = 0
+    private var validBytes = 0
+    private var released = 0
+    private var records: [RecordView] = []
+
+    public init(partition: PartitionLog, from position: Offset) {
+        self.partition = partition
+        self.position = position
+        self.decoder = BatchDecoder(decompressor: partition.decompressor)
+    }
+
+    /// Fills `out` with the next batch's records at or after `position` (control batches come as
+    /// batches with `isControl` set). Returns nil at the current end of the log; call again later
+    /// to pick up appends.
+    public func nextBatch() throws -> (records: [RecordView], context: BatchContext)? {
+        while true {
+            if map == nil || bytePosition >= validBytes {
+                guard try openNextSegmentIfNeeded() else { return nil }
+                continue
+            }
+            guard let map else { return nil }
+            let bytes = UnsafeRawBufferPointer(rebasing: map.bytes[..<validBytes])
+            let header = try RecordBatchHeader(parsingPrefixAt: bytePosition, of: bytes, path: map.path)
+            let start = bytePosition
+            let end = start + header.totalSize
+            bytePosition = end
+            if end - released >= PartitionLog.releaseStrideBytes {
+                map.release(released..<start)
+                released = start
+            }
+            if header.magic == 2 && header.lastOffset < position.rawValue { continue }
+            records.removeAll(keepingCapacity: true)
+            let from = position.rawValue
+            let batch = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            _ = try decoder.forEachRecord(batch, path: map.path, position: start) { record, _ in
+                if record.offset.rawValue >= from { records.append(record) }
+                return true
+            }
+            position = Offset(max(position.rawValue, header.lastOffset + 1))
+            if records.isEmpty { continue }
+            return (records, BatchContext(header: header, position: start))
+        }
+    }
+
+    /// Moves to the segment holding `position`, or past the current one; false at the end of data.
+    private func openNextSegmentIfNeeded() throws -> Bool {
+        if map == nil {
+            segments = partition.segmentSnapshot()
+            guard !segments.isEmpty else { return false }
+            segmentIndex = segments.lastIndex { $0.baseOffset <= position.rawValue } ?? 0
+            try load(segments[segmentIndex], seekingTo: position.rawValue)
+            return try bytePosition < validBytes || advance()
+        }
+        // At the end of the mapped bytes: the segment may have grown, or a later one may exist.
+        let segment = segments[segmentIndex]
+        if partition.isWritable == false { _ = try? segment.refresh() }
+        let state = try segment.prepared()
+        if state.validBytes > validBytes {
+            map = try segment.bytes()
+            validBytes = min(state.validBytes, map!.count)
+            return true
+        }
+        if let problem = state.problem, bytePosition >= state.validBytes { throw problem }
+        return try advance()
+    }
+
+    private func advance() throws -> Bool {
+        let latest = partition.segmentSnapshot()
+        guard let next = latest.firstIndex(where: { $0.baseOffset > segments[segmentIndex].baseOffset }) else { return false }
+        segments = latest
+        segmentIndex = next
+        try load(segments[segmentIndex], seekingTo: position.rawValue)
+        return true
+    }
+
+    private func load(_ segment: Segment, seekingTo offset: Int64) throws {
+        map?.release(released..<bytePosition)
+        let state = try segment.prepared()
+        let mapped = try segment.bytes()
+        map = mapped
+        validBytes = min(state.validBytes, mapped.count)
+        released = 0
+        bytePosition = offset > segment.baseOffset
+            ? state.builder.index.position(forRelativeOffset: UInt32(clamping: offset - segment.baseOffset)) : 0
+        if bytePosition > 0 {
+            let bytes = UnsafeRawBufferPointer(rebasing: mapped.bytes[..<validBytes])
+            if let header = try? RecordBatchHeader(parsingPrefixAt: bytePosition, of: bytes, path: mapped.path), header.baseOffset > offset {
+                bytePosition = 0 // stale index: trust the log
+            }
+        }
+    }
+}

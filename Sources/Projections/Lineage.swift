@@ -1,0 +1,42 @@
+import EventLog
+
+/// One event that changed a row: the audit trail behind a value.
+public struct LineageEntry: Hashable, Sendable {
+    public var event: MergeKey
+    public var key: String?
+    public var headers: [Header]
+    public var value: String
+    public var before: ViewRow?
+    public var after: ViewRow?
+    /// Change of the row's first numeric column (nil when not numeric).
+    public var delta: Double?
+    public var duplicate: Bool
+}
+
+extension ViewRunner {
+    /// Every event that changed row `rowKey`, with the row before and after, from the start of the
+    /// log to `target`. Folds on its own (the runner's state is untouched); duplicates skipped by the
+    /// idempotency window are listed with `duplicate` set and no change.
+    public func lineage(of rowKey: String, to target: FoldTarget = .end) throws -> [LineageEntry] {
+        let replay = try ViewRunner(log: log, topic: topic, projection: projection, snapshots: nil, snapshotEveryEvents: 0)
+        var entries: [LineageEntry] = []
+        while let (slot, event) = try replay.stream.peek() {
+            if case let .event(limit) = target, event.mergeKey > limit { break }
+            if case let .time(time) = target, event.timestamp > time { break }
+            let before = projection.row(rowKey, of: replay.state)
+            let duplicatesBefore = replay.progress.duplicatesSkipped
+            let change = replay.fold(event)
+            let duplicate = replay.progress.duplicatesSkipped > duplicatesBefore
+            let mentions = duplicate && (event.keyText == rowKey || event.value.map { String(decoding: $0, as: UTF8.self).contains(rowKey) } == true)
+            if change.contains(rowKey) || mentions {
+                let after = projection.row(rowKey, of: replay.state)
+                let delta = after?.values.first?.number.map { $0 - (before?.values.first?.number ?? 0) }
+                entries.append(LineageEntry(event: event.mergeKey, key: event.keyText, headers: event.record.headers(),
+                                            value: event.value.map { String(decoding: $0, as: UTF8.self) } ?? "null",
+                                            before: before, after: after, delta: duplicate ? 0 : delta, duplicate: duplicate))
+            }
+            replay.stream.consume(slot)
+        }
+        return entries
+    }
+}

@@ -1,0 +1,47 @@
+import EventLog
+
+/// A running view without its state type: what the CLI and the explorer hold.
+public protocol MaterializedView: AnyObject {
+    var viewID: String { get }
+    var topic: String { get }
+    var columns: [String] { get }
+    var progress: ViewProgress { get }
+    func rows() -> [ViewRow]
+    func row(_ key: String) -> ViewRow?
+    @discardableResult func run(to target: FoldTarget, maxEvents: Int64) throws -> Int64
+    func step() throws -> (event: MergeKey, changed: RowChange, duplicate: Bool)?
+    func rewind(to target: FoldTarget) throws
+    func reset()
+    func lag() throws -> [Int32: Int64]
+    func lineage(of rowKey: String, to target: FoldTarget) throws -> [LineageEntry]
+    func commitPosition() throws
+}
+
+extension ViewRunner: MaterializedView {
+    public var viewID: String { projection.id }
+    public var columns: [String] { projection.columns }
+}
+
+/// The built-in views by name, or a spec.
+public enum ViewCatalog {
+    public static let builtInNames = ["balances", "ratings", "search"]
+
+    /// `name` is a built-in view or a one-line spec.
+    public static func open(_ name: String, log: EventLog, topic: String, snapshots: SnapshotStore?,
+                            snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 }) throws -> MaterializedView {
+        switch name {
+        case "balances":
+            return try ViewRunner(log: log, topic: topic, projection: BalancesProjection(), snapshots: snapshots,
+                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        case "ratings":
+            return try ViewRunner(log: log, topic: topic, projection: RatingsProjection(), snapshots: snapshots,
+                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        case "search":
+            return try ViewRunner(log: log, topic: topic, projection: SearchIndexProjection(), snapshots: snapshots,
+                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        default:
+            return try ViewRunner(log: log, topic: topic, projection: SpecProjection(parsing: name), snapshots: snapshots,
+                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+/// A cell of a view's table.
+public enum ViewValue: Hashable, Sendable, Codable, CustomStringConvertible {
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case null
+
+    public var description: String {
+        switch self {
+        case let .int(value): return String(value)
+        case let .double(value):
+            let rounded = (value * 100).rounded() / 100
+            return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
+        case let .text(value): return value
+        case .null: return "-"
+        }
+    }
+
+    /// The number a lineage adds up, when the cell is numeric.
+    public var number: Double? {
+        switch self {
+        case let .int(value): return Double(value)
+        case let .double(value): return value
+        case .text, .null: return nil
+        }
+    }
+}
+
+/// One row of a view: its key, then one value per column after the key column.
+public struct ViewRow: Hashable, Sendable {
+    public var key: String
+    public var values: [ViewValue]
+    public init(key: String, values: [ViewValue]) {
+        self.key = key
+        self.values = values
+    }
+}
+
+/// Which rows an event changed.
+public enum RowChange: Hashable, Sendable {
+    case none
+    case row(String)
+    case rows([String])
+
+    public var keys: [String] {
+        switch self {
+        case .none: return []
+        case let .row(key): return [key]
+        case let .rows(keys): return keys
+        }
+    }
+
+    public func contains(_ key: String) -> Bool {
+        switch self {
+        case .none: return false
+        case let .row(changed): return changed == key
+        case let .rows(changed): return changed.contains(key)
+        }
+    }
+}
+
+/// A materialized view: a pure fold of events into a state that lists as rows. `apply` must depend
+/// on the event and the state only (no clock, no I/O), so a rebuild always gives the same state and
+/// snapshot + replay equals a full replay.
+public protocol Projection: Sendable {
+    associatedtype State: Codable & Sendable
+
+    /// Stable identity: names the snapshot directory and the consumer group ("view.<id>").
+    var id: String { get }
+    /// Column names; the first names the row key.
+    var columns: [String] { get }
+    func makeInitialState() -> State
+    func apply(_ event: EventView, to state: inout State) -> RowChange
+    func rows(of state: State) -> [ViewRow]
+    func row(_ key: String, of state: State) -> ViewRow?
+}

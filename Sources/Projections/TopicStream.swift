@@ -1,0 +1,83 @@
+import EventLog
+
+/// A hole in a partition's offsets that the fold noticed: events deleted by retention, removed by
+/// compaction, or never written. Control records of transactions are not gaps.
+public struct OffsetGap: Hashable, Sendable, Codable, CustomStringConvertible {
+    public var partition: Int32
+    public var from: Int64
+    public var to: Int64 // exclusive
+    public var description: String { "partition \(partition): offsets \(from)..<\(to) missing" }
+}
+
+/// All partitions of a topic merged into one stream in MergeKey order, without copying records:
+/// each partition contributes its current batch, borrowed from the log.
+final class TopicStream {
+    private struct Head {
+        let stream: PartitionStream
+        var records: [RecordView] = []
+        var index = 0
+        var expected: Int64
+    }
+
+    let topic: String
+    private var heads: [Head]
+    private(set) var gaps: [OffsetGap] = []
+
+    init(partitions: [PartitionLog], positions: [Int32: Offset]) {
+        topic = partitions.first?.topicPartition.topic ?? ""
+        heads = partitions.map { partition in
+            let start = positions[partition.topicPartition.partition] ?? Offset.zero
+            return Head(stream: PartitionStream(partition: partition, from: start), expected: start.rawValue)
+        }
+    }
+
+    /// Next offset to read per partition: what a consumer group commits and a snapshot stores.
+    var positions: [Int32: Offset] {
+        var result: [Int32: Offset] = [:]
+        for head in heads {
+            let partition = head.stream.partition.topicPartition.partition
+            result[partition] = head.index < head.records.count ? head.records[head.index].offset : head.stream.position
+        }
+        return result
+    }
+
+    /// The next event in merge order without consuming it; nil when every partition is at its end.
+    func peek() throws -> (slot: Int, event: EventView)? {
+        var best: (Int, MergeKey)?
+        for slot in heads.indices {
+            guard try fill(slot) else { continue }
+            let record = heads[slot].records[heads[slot].index]
+            let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: heads[slot].stream.partition.topicPartition.partition,
+                               offset: record.offset.rawValue)
+            if best == nil || key < best!.1 { best = (slot, key) }
+        }
+        guard let (slot, _) = best else { return nil }
+        let head = heads[slot]
+        return (slot, EventView(partition: head.stream.partition.topicPartition.partition, record: head.records[head.index]))
+    }
+
+    func consume(_ slot: Int) {
+        let offset = heads[slot].records[heads[slot].index].offset.rawValue
+        heads[slot].index += 1
+        heads[slot].expected = offset + 1
+    }
+
+    /// Makes sure partition `slot` has a record ready; records any gap before it.
+    private func fill(_ slot: Int) throws -> Bool {
+        if heads[slot].index < heads[slot].records.count { return true }
+        while let (records, context) = try heads[slot].stream.nextBatch() {
+            if context.header.isControl {
+                heads[slot].expected = max(heads[slot].expected, context.header.lastOffset + 1)
+                continue
+            }
+            heads[slot].records = records
+            heads[slot].index = 0
+            let first = records[0].offset.rawValue
+            if first > heads[slot].expected {
+                gaps.append(OffsetGap(partition: heads[slot].stream.partition.topicPartition.partition, from: heads[slot].expected, to: first))
+            }
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,186 @@
+import EventLog
+
+/// Where a fold should stop.
+public enum FoldTarget: Hashable, Sendable {
+    /// The current end of the log.
+    case end
+    /// Up to and including this event.
+    case event(MergeKey)
+    /// Every event, in fold order, until the first with a timestamp after this time.
+    case time(Timestamp)
+}
+
+/// What a runner has done: for progress bars, the TUI's rebuild animation and `view` output.
+public struct ViewProgress: Hashable, Sendable {
+    public var eventsApplied: Int64 = 0
+    public var duplicatesSkipped: Int64 = 0
+    public var lastEvent: MergeKey?
+    /// The largest MergeKey folded so far. Timestamps may go back within a partition, so the fold
+    /// order is not sorted; a fold "to" a key stops at the first event past it, and a snapshot can
+    /// stand in for that fold only if nothing past the key was folded before it.
+    public var maxEventSoFar: MergeKey?
+    public var positions: [Int32: Offset] = [:]
+    public var gaps: [OffsetGap] = []
+    /// Events folded per second during the last `run` call.
+    public var eventsPerSecond: Double = 0
+}
+
+/// Folds a topic into a projection: forward to the end, to an event or a time, one event at a time;
+/// rewinds by loading the nearest snapshot at or before the target and replaying the rest.
+public final class ViewRunner<P: Projection> {
+    public let projection: P
+    public let topic: String
+    let log: EventLog
+    let partitions: [PartitionLog]
+    public private(set) var state: P.State
+    public private(set) var progress = ViewProgress()
+    var stream: TopicStream
+    private var deduplicator: Deduplicator
+    let snapshots: SnapshotStore?
+    /// Take a snapshot every this many events on forward runs (0 turns snapshots off).
+    public var snapshotEveryEvents: Int64
+    let clock: () -> Double
+
+    public init(log: EventLog, topic: String, projection: P, snapshots: SnapshotStore?, snapshotEveryEvents: Int64 = 100_000,
+                dedupWindow: Int = Deduplicator.defaultWindow, clock: @escaping () -> Double = { 0 }) throws {
+        self.log = log
+        self.topic = topic
+        self.projection = projection
+        self.partitions = try log.partitions(of: topic)
+        self.snapshots = snapshots
+        self.snapshotEveryEvents = snapshotEveryEvents
+        self.clock = clock
+        state = projection.makeInitialState()
+        deduplicator = Deduplicator(window: dedupWindow)
+        stream = TopicStream(partitions: partitions, positions: [:])
+        progress.positions = stream.positions
+    }
+
+    /// Back to the empty view at the start of the log.
+    public func reset() {
+        state = projection.makeInitialState()
+        deduplicator.reset()
+        stream = TopicStream(partitions: partitions, positions: [:])
+        progress = ViewProgress()
+        progress.positions = stream.positions
+    }
+
+    /// Folds forward until `target` or `maxEvents` events; returns how many were folded.
+    @discardableResult
+    public func run(to target: FoldTarget = .end, maxEvents: Int64 = .max) throws -> Int64 {
+        let started = clock()
+        var folded: Int64 = 0
+        while folded < maxEvents, let (slot, event) = try stream.peek() {
+            guard admits(event, target) else { break }
+            fold(event)
+            stream.consume(slot)
+            folded += 1
+            if snapshotEveryEvents > 0, progress.eventsApplied % snapshotEveryEvents == 0 { saveSnapshot() }
+        }
+        finishRun(started: started, folded: folded)
+        return folded
+    }
+
+    /// Folds exactly one event; returns it with the rows it changed (nil at the end of the log).
+    public func step() throws -> (event: MergeKey, changed: RowChange, duplicate: Bool)? {
+        guard let (slot, event) = try stream.peek() else { return nil }
+        let key = event.mergeKey
+        let before = progress.duplicatesSkipped
+        let changed = fold(event)
+        stream.consume(slot)
+        finishRun(started: clock(), folded: 1)
+        return (key, changed, progress.duplicatesSkipped > before)
+    }
+
+    /// The view as of `target`: nearest usable snapshot at or before it (or the start), then
+    /// replay. Works backwards too: the runner restarts from that snapshot.
+    public func rewind(to target: FoldTarget) throws {
+        let limit = resolve(target)
+        let canContinue = progress.maxEventSoFar.map { folded in limit.map { folded <= $0 } ?? true } ?? true
+        let snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, log: log)
+        if let snapshot, !canContinue || snapshot.header.eventsApplied + snapshot.header.duplicatesSkipped > progress.eventsApplied + progress.duplicatesSkipped {
+            restore(snapshot)
+        } else if !canContinue {
+            reset()
+        }
+        try run(to: target)
+    }
+    public func rows() -> [ViewRow] { projection.rows(of: state) }
+    public func row(_ key: String) -> ViewRow? { projection.row(key, of: state) }
+
+    /// Per partition: log end − the view's position (events not yet folded).
+    public func lag() throws -> [Int32: Int64] {
+        var result: [Int32: Int64] = [:]
+        for partition in partitions {
+            let id = partition.topicPartition.partition
+            let position = progress.positions[id] ?? partition.startOffset
+            result[id] = max(0, try partition.endOffset().rawValue - position.rawValue)
+        }
+        return result
+    }
+
+    /// Commits the view's position as consumer group `view.<id>`, so `groups describe` shows its lag.
+    public func commitPosition() throws {
+        let groups = try log.committableGroups()
+        var offsets: [TopicPartition: Offset] = [:]
+        for (partition, offset) in progress.positions { offsets[TopicPartition(topic: topic, partition: partition)] = offset }
+        try groups.commit("view.\(projection.id)", offsets)
+    }
+
+    // MARK: Internals
+
+    @discardableResult
+    func fold(_ event: EventView) -> RowChange {
+        let key = event.mergeKey
+        progress.lastEvent = key
+        if progress.maxEventSoFar.map({ key > $0 }) ?? true { progress.maxEventSoFar = key }
+        if let id = event.record.header(named: "event-id"), let bytes = id, !deduplicator.admit(bytes) {
+            progress.duplicatesSkipped += 1
+            return .none
+        }
+        progress.eventsApplied += 1
+        return projection.apply(event, to: &state)
+    }
+
+    private func admits(_ event: EventView, _ target: FoldTarget) -> Bool {
+        guard let limit = resolve(target) else { return true }
+        return event.mergeKey <= limit
+    }
+
+    private func finishRun(started: Double, folded: Int64) {
+        progress.positions = stream.positions
+        progress.gaps = stream.gaps
+        let elapsed = clock() - started
+        if elapsed > 0 { progress.eventsPerSecond = Double(folded) / elapsed }
+    }
+
+    /// The MergeKey a target stops at, for picking a snapshot (nil = the end).
+    private func resolve(_ target: FoldTarget) -> MergeKey? {
+        switch target {
+        case .end: return nil
+        case let .event(key): return key
+        case let .time(time): return MergeKey(timestamp: time.milliseconds, partition: .max, offset: .max)
+        }
+    }
+
+    private func saveSnapshot() {
+        guard let snapshots, let last = progress.lastEvent else { return }
+        let snapshot = ViewSnapshot(
+            header: SnapshotHeader(view: projection.id, topic: topic, lastEvent: last, maxEventSoFar: progress.maxEventSoFar ?? last,
+                                   eventsApplied: progress.eventsApplied,
+                                   duplicatesSkipped: progress.duplicatesSkipped, positions: stream.positions.mapValues(\.rawValue),
+                                   gaps: stream.gaps),
+            recentEventIDs: deduplicator.recent, state: state)
+        // Snapshots are a cache: failing to write one (full disk, read-only cache) costs speed only.
+        try? snapshots.save(snapshot, for: projection)
+    }
+
+    private func restore(_ snapshot: ViewSnapshot<P.State>) {
+        state = snapshot.state
+        deduplicator.restore(snapshot.recentEventIDs)
+        stream = TopicStream(partitions: partitions, positions: snapshot.header.positions.mapValues { Offset($0) })
+        progress = ViewProgress(eventsApplied: snapshot.header.eventsApplied, duplicatesSkipped: snapshot.header.duplicatesSkipped,
+                                lastEvent: snapshot.header.lastEvent, maxEventSoFar: snapshot.header.maxEventSoFar,
+                                positions: stream.positions, gaps: snapshot.header.gaps)
+    }
+}
