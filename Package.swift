@@ -18,15 +18,16 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EventLog"]),
         .target(name: "Payloads"),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads"]),
+        .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Payloads", "Projections", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "EventLog", "Payloads", "TestSupport"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]
 )

@@ -19,7 +19,7 @@ struct ConsumeCommand: ParsableCommand {
     @Argument(help: "Topic to read.") var topic: String
     @Flag(help: "Start at the beginning, ignoring committed offsets.") var fromBeginning = false
     @Option(help: "Start at this offset in every partition read ('earliest', 'latest' or a number).") var offset: String?
-    @Option(help: "Start at the first event at or after this time (ISO-8601, -15m, yesterday 14:00, epoch ms).") var at: String?
+    @Option(parsing: .unconditional, help: "Start at the first event at or after this time (ISO-8601, -15m, yesterday 14:00, epoch ms).") var at: String?
     @Option(help: "Read only this partition.") var partition: Int32?
     @Option(help: "Consumer group: start from and commit its offsets.") var group: String?
     @Option(help: "Stop after this many events.") var max: Int?

@@ -40,6 +40,7 @@ final class Output {
 
     /// A note for people (repairs, progress): standard error, so standard output stays data.
     static func note(_ text: String) {
+        standard.flush() // keep notes after the data they follow on a shared terminal
         let line = "rewind: \(text)\n"
         _ = line.withCString { Glibc.write(2, $0, strlen($0)) }
     }

@@ -18,7 +18,7 @@ struct ProduceCommand: ParsableCommand {
     @Option(help: "Key for every event.") var key: String?
     @Option(help: "Take each event's key from this top-level JSON field (keyless when absent).") var keyField: String?
     @Option(help: "Partition (default: Kafka's murmur2 of the key, round-robin without key).") var partition: Int32?
-    @Option(help: "Event time (ISO-8601, -15m, epoch ms; default: now).") var timestamp: String?
+    @Option(parsing: .unconditional, help: "Event time (ISO-8601, -15m, epoch ms; default: now).") var timestamp: String?
     @Option(name: .customLong("header"), help: "Header name=value (repeatable).") var headers: [String] = []
     @Flag(help: "Lines are event envelopes as `consume` prints them.") var envelope = false
     @Flag(help: "Store lines as they are, without checking they are JSON.") var raw = false

@@ -11,7 +11,8 @@ struct Rewind: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
-            VerifyCommand.self, RetentionCommand.self, DemoCommand.self,
+            VerifyCommand.self, RetentionCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
+            DemoCommand.self,
         ]
     )
 

@@ -29,7 +29,7 @@ struct RetentionCommand: ParsableCommand {
         commandName: "retention",
         abstract: "Apply every topic's retention now: delete whole segments older than retention.ms.")
     @OptionGroup var log: LogDirectoryOption
-    @Option(help: "Pretend the time is this (ISO-8601, epoch ms…), for what-if runs on a copy.") var now: String?
+    @Option(parsing: .unconditional, help: "Pretend the time is this (ISO-8601, epoch ms…), for what-if runs on a copy.") var now: String?
 
     func run() throws {
         let eventLog = try log.openForWriting(create: false)
