@@ -24,7 +24,10 @@ let package = Package(
             dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
+        .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
+        .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),

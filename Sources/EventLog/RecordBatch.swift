@@ -135,10 +135,16 @@ public struct RecordView {
 
     /// The first header named `name`: `.some(nil)` when present with a null value.
     public func header(named name: String) -> UnsafeRawBufferPointer?? {
+        var name = name
+        return name.withUTF8 { header(utf8: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `header(named:)` for a name already in UTF-8: no allocation, for per-event lookups in folds.
+    public func header(utf8 wanted: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer?? {
+        guard headerCount > 0 else { return nil }
         var found: UnsafeRawBufferPointer?? = nil
-        let wanted = Array(name.utf8)
         forEachHeader { key, value in
-            if key.elementsEqual(wanted) {
+            if key.count == wanted.count && key.elementsEqual(wanted) {
                 found = .some(value)
                 return false
             }

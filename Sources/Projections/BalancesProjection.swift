@@ -38,11 +38,18 @@ public struct BalancesProjection: Projection {
             } else if JSONFields.keyEquals(key, "account") {
                 accountRaw = raw
             }
-            return true
+            return kind == 0 || amount == nil || accountRaw == nil // stop once all three are known
         }
         guard kind != 0, let amount else { return .none }
         guard let account = accountRaw.flatMap(JSONFields.text) ?? event.keyText else { return .none }
-        var entry = state[account] ?? Account()
+        // One hash lookup: modify in place through the defaulting subscript.
+        let time = event.timestamp.milliseconds
+        Self.update(&state[account, default: Account()], kind: kind, amount: amount, time: time)
+        return .row(account)
+    }
+
+    @inline(__always)
+    private static func update(_ entry: inout Account, kind: Int, amount: Double, time: Int64) {
         switch kind {
         case 1:
             entry.balance += amount
@@ -53,9 +60,7 @@ public struct BalancesProjection: Projection {
         default:
             entry.rejected += 1
         }
-        entry.lastEventTime = event.timestamp.milliseconds
-        state[account] = entry
-        return .row(account)
+        entry.lastEventTime = time
     }
 
     public func rows(of state: State) -> [ViewRow] {

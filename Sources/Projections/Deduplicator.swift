@@ -11,6 +11,8 @@ public struct Deduplicator {
 
     public init(window: Int) { self.window = window }
 
+    var isEnabled: Bool { window > 0 }
+
     /// True the first time `id` is seen within the window.
     mutating func admit(_ id: UnsafeRawBufferPointer) -> Bool {
         guard window > 0 else { return true }

@@ -56,10 +56,45 @@ final class TopicStream {
         return (slot, EventView(partition: head.stream.partition.topicPartition.partition, record: head.records[head.index]))
     }
 
-    func consume(_ slot: Int) {
-        let offset = heads[slot].records[heads[slot].index].offset.rawValue
-        heads[slot].index += 1
+    func consume(_ slot: Int) { consume(slot, count: 1) }
+
+    func consume(_ slot: Int, count: Int) {
+        guard count > 0 else { return }
+        let offset = heads[slot].records[heads[slot].index + count - 1].offset.rawValue
+        heads[slot].index += count
         heads[slot].expected = offset + 1
+    }
+
+    /// A stretch of events that come next in merge order, all from one partition's current batch:
+    /// from the leading head up to (not past) `bound`, the next head of any other partition. Folds
+    /// walk it in a tight loop instead of re-merging per event.
+    struct Run {
+        let slot: Int
+        let partition: Int32
+        let records: [RecordView]
+        let start: Int
+        /// The smallest key of the other partitions' heads; nil when no other partition has events.
+        let bound: MergeKey?
+    }
+
+    func nextRun() throws -> Run? {
+        var best: (Int, MergeKey)?
+        var second: MergeKey?
+        for slot in heads.indices {
+            guard try fill(slot) else { continue }
+            let record = heads[slot].records[heads[slot].index]
+            let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: heads[slot].stream.partition.topicPartition.partition,
+                               offset: record.offset.rawValue)
+            if let current = best, key >= current.1 {
+                if second == nil || key < second! { second = key }
+            } else {
+                if let current = best { second = second.map { Swift.min($0, current.1) } ?? current.1 }
+                best = (slot, key)
+            }
+        }
+        guard let (slot, _) = best else { return nil }
+        let head = heads[slot]
+        return Run(slot: slot, partition: head.stream.partition.topicPartition.partition, records: head.records, start: head.index, bound: second)
     }
 
     /// Makes sure partition `slot` has a record ready; records any gap before it.

@@ -69,15 +69,45 @@ public final class ViewRunner<P: Projection> {
     @discardableResult
     public func run(to target: FoldTarget = .end, maxEvents: Int64 = .max) throws -> Int64 {
         let started = clock()
+        let limit = resolve(target)
         var folded: Int64 = 0
-        while folded < maxEvents, let (slot, event) = try stream.peek() {
-            guard admits(event, target) else { break }
-            fold(event)
-            stream.consume(slot)
-            folded += 1
-            if snapshotEveryEvents > 0, progress.eventsApplied % snapshotEveryEvents == 0 { saveSnapshot() }
+        // Fold into local copies: mutating class properties per event costs dynamic exclusivity
+        // checks and retain/release pairs (~30% of a rebuild); swaps move the storage, no copy.
+        var local = projection.makeInitialState()
+        var counters = progress
+        swap(&local, &state)
+        defer {
+            swap(&local, &state)
+            progress = counters
+            finishRun(started: started, folded: folded)
         }
-        finishRun(started: started, folded: folded)
+        var stopped = false
+        while !stopped, folded < maxEvents, let run = try stream.nextRun() {
+            var consumed = 0
+            var index = run.start
+            while index < run.records.count {
+                let record = run.records[index]
+                let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: run.partition, offset: record.offset.rawValue)
+                if let bound = run.bound, key > bound { break }
+                if folded >= maxEvents || (limit.map { key > $0 } ?? false) {
+                    stopped = true
+                    break
+                }
+                fold(EventView(partition: run.partition, record: record), key: key, into: &local, counters: &counters)
+                consumed += 1
+                folded += 1
+                index += 1
+                if snapshotEveryEvents > 0, counters.eventsApplied % snapshotEveryEvents == 0 {
+                    stream.consume(run.slot, count: consumed)
+                    consumed = 0
+                    swap(&local, &state)
+                    progress = counters
+                    saveSnapshot()
+                    swap(&local, &state)
+                }
+            }
+            stream.consume(run.slot, count: consumed)
+        }
         return folded
     }
 
@@ -131,20 +161,30 @@ public final class ViewRunner<P: Projection> {
 
     @discardableResult
     func fold(_ event: EventView) -> RowChange {
-        let key = event.mergeKey
-        progress.lastEvent = key
-        if progress.maxEventSoFar.map({ key > $0 }) ?? true { progress.maxEventSoFar = key }
-        if let id = event.record.header(named: "event-id"), let bytes = id, !deduplicator.admit(bytes) {
-            progress.duplicatesSkipped += 1
-            return .none
+        var local = projection.makeInitialState()
+        var counters = progress
+        swap(&local, &state)
+        defer {
+            swap(&local, &state)
+            progress = counters
         }
-        progress.eventsApplied += 1
-        return projection.apply(event, to: &state)
+        return fold(event, key: event.mergeKey, into: &local, counters: &counters)
     }
 
-    private func admits(_ event: EventView, _ target: FoldTarget) -> Bool {
-        guard let limit = resolve(target) else { return true }
-        return event.mergeKey <= limit
+    private static var eventIDHeader: StaticString { "event-id" }
+
+    @inline(__always)
+    private func fold(_ event: EventView, key: MergeKey, into state: inout P.State, counters: inout ViewProgress) -> RowChange {
+        counters.lastEvent = key
+        if counters.maxEventSoFar.map({ key > $0 }) ?? true { counters.maxEventSoFar = key }
+        let name = Self.eventIDHeader
+        if deduplicator.isEnabled, let id = event.record.header(utf8: UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)),
+           let bytes = id, !deduplicator.admit(bytes) {
+            counters.duplicatesSkipped += 1
+            return .none
+        }
+        counters.eventsApplied += 1
+        return projection.apply(event, to: &state)
     }
 
     private func finishRun(started: Double, folded: Int64) {

@@ -14,6 +14,8 @@ struct Arguments {
     var valueBytes = 100
     /// Only build the log and repeat the Rewind scan: for `perf record`.
     var profileScan = false
+    /// Only section 5 (views).
+    var viewsOnly = false
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -22,6 +24,7 @@ struct Arguments {
             case "--events": events = Int(iterator.next() ?? "") ?? events
             case "--dir": directory = iterator.next() ?? directory
             case "--profile-scan": profileScan = true
+            case "--views-only": viewsOnly = true
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
         }
@@ -83,6 +86,12 @@ func makeRecord(_ n: Int) -> ProducerRecord {
     return ProducerRecord(key: accounts[n % accounts.count], value: value, timestamp: Timestamp(milliseconds: baseTime + Int64(n) * 10))
 }
 
+if arguments.viewsOnly {
+    try FileSystem.createDirectories(arguments.directory)
+    try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
+    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
+    exit(0)
+}
 print("RewindBench: \(arguments.events) events of \(arguments.valueBytes)-byte values, batches of \(arguments.batch), in \(arguments.directory)")
 try? FileSystem.removeTree(arguments.directory)
 try FileSystem.createDirectories(arguments.directory)
@@ -329,6 +338,8 @@ final class LatencyBox: @unchecked Sendable {
     init() { pthread_mutex_init(&mutex, nil) }
     func add(_ value: Double) { pthread_mutex_lock(&mutex); values.append(value); pthread_mutex_unlock(&mutex) }
 }
+
+try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
 
 print("\n| figure | Rewind | baseline (same run) | ratio | goal |")
 print("|---|---|---|---|---|")
