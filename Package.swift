@@ -13,15 +13,18 @@ let package = Package(
     ],
     targets: [
         .target(name: "CRC32C"),
+        .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
+        .target(name: "CursesTerminal", dependencies: ["CNcurses", "Explorer"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "EventLog", dependencies: ["CRC32C"]),
         .target(name: "TestSupport", dependencies: ["EventLog"]),
         .target(name: "Payloads"),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads"]),
+        .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -30,6 +33,9 @@ let package = Package(
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],
+                    exclude: ["Golden"]),
+        .testTarget(name: "EndToEndTests"),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]

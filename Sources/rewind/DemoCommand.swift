@@ -1,60 +1,92 @@
-import Glibc
 import ArgumentParser
 import EventLog
+import Explorer
+import Foundation
+import Scenarios
 
-/// A narrated tour on a freshly generated bank log (the explorer replaces this with a live session).
+/// `rewind demo`: a fresh log with days of history, a background producer appending live events,
+/// a real consumer (the fraud pipeline) lagging and catching up, views running, and the explorer
+/// open with a guided tour. Without a terminal it prepares the log and prints what to try.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Generate a demo bank log and tour it.")
+        commandName: "demo", abstract: "A live event-sourcing demo in the explorer: bank, ratings or pipeline.")
 
+    enum Scenario: String, ExpressibleByArgument, CaseIterable { case bank, ratings, pipeline }
+
+    @Argument(help: "bank (default), ratings or pipeline") var scenario: Scenario = .bank
     @Option(help: "Where to put the demo log (default: a new temporary directory).") var dir: String?
-    @Option(help: "Events to generate.") var events: Int = 5000
+    @Option(help: "Events of history to generate first.") var events: Int = 20_000
+    @Option(help: "Live events appended per second.") var rate: Double = 3
+    @Flag(help: "Start without the guided tour.") var noTour = false
 
     func run() throws {
         let directory = try dir ?? makeTemporaryDirectory()
-        let eventLog = try EventLog.open(directory, mode: .readWrite, create: true)
-        defer { eventLog.close() }
-        if !eventLog.topics().contains(where: { $0.name == "payments" }) {
-            try eventLog.createTopic("payments", config: TopicConfig(partitions: 3))
+        let log = try EventLog.open(directory, mode: .readWrite, create: true)
+        defer { log.close() }
+        let topic = scenario == .ratings ? "ratings" : "payments"
+        let now = WallClock.now()
+        if !log.topics().contains(where: { $0.name == topic }) {
+            try log.createTopic(topic, config: TopicConfig(partitions: 3))
+            var source = EventSource(kind: scenario == .ratings ? .ratings : .bank, seed: 42, accounts: scenario == .ratings ? 400 : 120,
+                                     start: now.adding(milliseconds: -3 * 86_400_000), spanMs: 3 * 86_400_000, events: events)
+            var remaining = events
+            while remaining > 0 {
+                let chunk = min(remaining, 5000)
+                _ = try log.append(source.generate(chunk), to: topic)
+                remaining -= chunk
+            }
         }
-        let start = WallClock.now().adding(milliseconds: -3 * 86_400_000)
-        var random = DemoRandom(seed: 42)
-        let accounts = ["BradA", "CarolM", "EveL", "Zoë", "DanK", "FayT", "GusP", "HanaR"]
-        var records: [ProducerRecord] = []
-        for n in 0..<events {
-            let account = accounts[min(accounts.count - 1, Int(random.next() % 64) / 8 % accounts.count)]
-            let deposit = random.next() % 3 != 0
-            let amount = Int(random.next() % 500) + 1
-            let value = "{\"type\":\"\(deposit ? "deposit" : "withdrawal")\",\"account\":\"\(account)\",\"amount\":\(amount)}"
-            let time = start.adding(milliseconds: Int64(n) * (3 * 86_400_000 / Int64(max(events, 1))))
-            records.append(ProducerRecord(key: Array(account.utf8), value: Array(value.utf8),
-                                          headers: [Header(key: "event-id", value: Array("ev-\(n)".utf8))], timestamp: time))
+        if scenario != .ratings, !log.topics().contains(where: { $0.name == "payments-flagged" }) {
+            try log.createTopic("payments-flagged", config: TopicConfig(partitions: 1))
+            _ = try FraudPipeline(log: log).run()
         }
-        _ = try eventLog.append(records, to: "payments")
-        Output.standard.line("Demo log: \(directory)  (\(events) bank events over 3 days in topic 'payments')")
-        Output.standard.line("Try:")
-        for command in ["topics describe payments", "consume payments --max 5", "consume payments --at -1d --max 3",
-                        "consume payments --group balances --max 100", "groups describe balances"] {
-            Output.standard.line("  rewind --dir \(directory) \(command)")
+        guard isatty(1) == 1, isatty(0) == 1 else {
+            Output.standard.line("Demo log: \(directory)  (\(events) \(scenario == .ratings ? "ratings" : "bank") events over 3 days in '\(topic)')")
+            Output.standard.line("Open it in a terminal:  rewind open \(directory)")
+            for command in ["topics describe", "consume \(topic) --max 5", "consume \(topic) --at -1d --max 3",
+                            "view \(scenario == .ratings ? "ratings" : "balances") \(topic)", "lineage balances payments BradA", "groups describe"] {
+                Output.standard.line("  rewind --dir \(directory) \(command)")
+            }
+            return
         }
-        Output.standard.line("  rewind verify \(directory)")
+        startProducer(log: log, topic: topic)
+        var state = ExplorerState()
+        state.logLabel = directory
+        state.isLive = true
+        state.isReadOnly = false
+        state.view.name = scenario == .ratings ? "ratings" : "balances"
+        state.topicIndex = log.topics().firstIndex { $0.name == topic } ?? 0
+        if !noTour {
+            state.overlay = .tour
+            state.focus = Tour.steps[0].pane
+        }
+        try ExplorerRunner.run(log: log, state: state)
+    }
+
+    /// Appends live events at `rate`/s; every few seconds the fraud pipeline (a real consumer group)
+    /// catches up, so its lag visibly grows and shrinks in the topics pane.
+    private func startProducer(log: EventLog, topic: String) {
+        let kind: GenerateCommand.Kind = scenario == .ratings ? .ratings : .bank
+        let rate = self.rate
+        let runsPipeline = scenario != .ratings
+        Thread.detachNewThread {
+            var source = EventSource(kind: kind, seed: UInt64(WallClock.now().milliseconds), accounts: 120,
+                                     start: WallClock.now(), spanMs: 60_000, events: 100)
+            var appended = 0
+            while true {
+                var record = source.next()
+                record.timestamp = WallClock.now()
+                _ = try? log.append([record], to: topic)
+                appended += 1
+                if runsPipeline, appended % max(1, Int(rate * 4)) == 0 { _ = try? FraudPipeline(log: log).run() }
+                usleep(useconds_t(1_000_000 / max(0.1, rate)))
+            }
+        }
     }
 
     private func makeTemporaryDirectory() throws -> String {
         var template = Array("/tmp/rewind-demo-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw CommandFailure(message: "cannot create a temporary directory in /tmp") }
         return String(cString: made) + "/log"
-    }
-}
-
-struct DemoRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

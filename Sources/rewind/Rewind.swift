@@ -12,7 +12,7 @@ struct Rewind: ParsableCommand {
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
             VerifyCommand.self, RetentionCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
-            DemoCommand.self,
+            OpenCommand.self, DemoCommand.self,
         ]
     )
 

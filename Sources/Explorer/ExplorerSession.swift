@@ -1,0 +1,312 @@
+import EventLog
+import Payloads
+import Projections
+
+/// Performs the explorer's effects against a log and its views, turning each into messages for
+/// `update`. The only part of the explorer with I/O; everything it returns is plain data.
+public final class ExplorerSession {
+    public let log: EventLog
+    let snapshots: SnapshotStore
+    /// The wall clock, for time expressions like -15m (injected so tests are deterministic).
+    let now: () -> Timestamp
+    let monotonic: () -> Double
+    private var view: MaterializedView?
+    private var viewIdentity = ""
+    private var lastRows: [String: ViewRow] = [:]
+
+    /// Longest scan one search or filter may make per key press, so input never waits long.
+    static let scanEventsMax = 2_000_000
+
+    public init(log: EventLog, snapshots: SnapshotStore, now: @escaping () -> Timestamp, monotonic: @escaping () -> Double = { 0 }) {
+        self.log = log
+        self.snapshots = snapshots
+        self.now = now
+        self.monotonic = monotonic
+    }
+
+    public func perform(_ effect: Effect) -> [Message] {
+        do {
+            return try attempt(effect)
+        } catch {
+            return [.failed("\(error)")]
+        }
+    }
+
+    private func attempt(_ effect: Effect) throws -> [Message] {
+        switch effect {
+        case .quit: return []
+        case .loadTopics: return [try loadTopics()]
+        case let .loadEvents(topic, partition, around, count, filter):
+            return [try loadEvents(topic, partition, around: around, count: count, filter: filter)]
+        case let .loadTimeline(topic, buckets): return [try loadTimeline(topic, buckets: buckets)]
+        case let .seekTime(topic, partition, expression):
+            let time = try TimeExpression.parse(expression, now: now())
+            return [try resolve(topic, partition, try partitionLog(topic, partition).offset(forTimestamp: time), note: "at or after \(TimeFormat.iso(time))")]
+        case let .scrub(topic, partition, from, delta):
+            let log = try partitionLog(topic, partition)
+            guard let current = try log.read(from: Offset(from), maxRecords: 1).first else { return [] }
+            let time = current.timestamp.adding(milliseconds: delta)
+            return [try resolve(topic, partition, try log.offset(forTimestamp: time), note: "\(delta < 0 ? "back" : "forward") to \(TimeFormat.iso(time))")]
+        case let .gotoOffset(topic, partition, offset):
+            let target = try partitionLog(topic, partition)
+            let end = try target.endOffset().rawValue
+            guard offset >= target.startOffset.rawValue, offset < end else {
+                return [.failed("offset \(offset) is outside \(topic)-\(partition) (\(target.startOffset)..<\(end))")]
+            }
+            return [try resolve(topic, partition, Offset(offset), note: "")]
+        case let .search(topic, partition, from, query, forward):
+            let found = try search(try partitionLog(topic, partition), from: from, query: query, forward: forward)
+            guard let found else { return [.failed("no \(forward ? "later" : "earlier") event matches '\(query)'")] }
+            return [try resolve(topic, partition, Offset(found), note: "match for '\(query)' at offset \(found)")]
+        case let .loadDetail(topic, partition, offset):
+            guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first, record.offset.rawValue == offset else {
+                return [.failed("no event at offset \(offset)")]
+            }
+            return [.detailLoaded(EventDetail.lines(record, topic: topic, partition: partition))]
+        case let .syncView(name, topic, partition, offset):
+            let view = try openView(name, topic)
+            guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
+            try view.rewind(to: .event(MergeKey(timestamp: record.timestamp.milliseconds, partition: partition, offset: record.offset.rawValue)))
+            return [try viewMessage(view, topic, asOf: "p\(partition)@\(record.offset) \(Explorer.shortTime(record.timestamp.milliseconds))", finished: false)]
+        case let .startRebuild(name, topic):
+            let view = try openView(name, topic)
+            view.reset()
+            lastRows = [:]
+            return [try viewMessage(view, topic, asOf: "", finished: false)]
+        case let .rebuildStep(events):
+            guard let view else { return [] }
+            let topic = view.topic
+            try view.run(to: .end, maxEvents: Int64(events))
+            let caughtUp = try view.lag().values.allSatisfy { $0 == 0 }
+            return [try viewMessage(view, topic, asOf: "", finished: caughtUp)]
+        case let .loadLineage(name, topic, key, partition, offset):
+            let view = try openView(name, topic)
+            guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
+            let target = FoldTarget.event(MergeKey(timestamp: record.timestamp.milliseconds, partition: partition, offset: record.offset.rawValue))
+            let rows = try view.lineage(of: key, to: target).map { entry in
+                ExplorerState.LineageRow(
+                    partition: entry.event.partition, offset: entry.event.offset, timestamp: entry.event.timestamp,
+                    before: entry.before?.values.first?.description ?? "-", after: entry.after?.values.first?.description ?? "-",
+                    delta: entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? "",
+                    summary: EventPreview.oneLine(Array(entry.value.utf8), limit: 160), duplicate: entry.duplicate)
+            }
+            return [.lineageLoaded(key: key, rows: rows)]
+        }
+    }
+
+    // MARK: Loading
+
+    private func partitionLog(_ topic: String, _ partition: Int32) throws -> PartitionLog {
+        try log.partition(TopicPartition(topic: topic, partition: partition))
+    }
+
+    private func resolve(_ topic: String, _ partition: Int32, _ offset: Offset, note: String) throws -> Message {
+        let target = try partitionLog(topic, partition)
+        let end = try target.endOffset().rawValue
+        let clamped = max(target.startOffset.rawValue, min(offset.rawValue, end - 1))
+        let index = try log.partitions(of: topic).firstIndex { $0.topicPartition.partition == partition }
+        let suffix = offset.rawValue >= end ? " (none: showing the last event)" : ""
+        return .cursorResolved(partitionIndex: index, offset: clamped, note: note.isEmpty ? "" : note + suffix)
+    }
+
+    func loadTopics() throws -> Message {
+        var topics: [ExplorerState.TopicEntry] = []
+        for info in log.topics() {
+            let partitions = try log.partitions(of: info.name).map { partition -> ExplorerState.PartitionEntry in
+                let summary = try partition.summary()
+                return ExplorerState.PartitionEntry(partition: partition.topicPartition.partition, startOffset: summary.startOffset.rawValue,
+                                                    endOffset: summary.endOffset.rawValue, bytes: summary.sizeInBytes,
+                                                    firstTimestamp: summary.firstTimestamp?.milliseconds, lastTimestamp: summary.largestTimestamp?.milliseconds)
+            }
+            let retention = info.config.map { $0.retentionMs == 0 ? "forever" : Self.duration($0.retentionMs) } ?? "unknown"
+            topics.append(ExplorerState.TopicEntry(name: info.name, retention: retention, partitions: partitions))
+        }
+        var followers: [ExplorerState.Follower] = []
+        for group in try log.groups.list() where !group.hasPrefix("view.") {
+            let lags = try log.lag(of: group)
+            guard !lags.isEmpty else { continue }
+            let topic = lags[0].topicPartition.topic
+            followers.append(ExplorerState.Follower(name: "\(group) → \(topic)", position: lags.reduce(0) { $0 + ($1.committed?.rawValue ?? 0) },
+                                                    end: lags.reduce(0) { $0 + $1.endOffset.rawValue }))
+        }
+        return .topicsLoaded(topics, followers: followers)
+    }
+
+    func loadEvents(_ topic: String, _ partition: Int32, around: Int64, count: Int, filter: String?) throws -> Message {
+        let target = try partitionLog(topic, partition)
+        let start = target.startOffset.rawValue, end = try target.endOffset().rawValue
+        guard end > start else { return .eventsLoaded(rows: [], cursor: start) }
+        let cursor = max(start, min(around, end - 1))
+        var records: [Record]
+        if let filter {
+            let matcher = EventMatcher(filter)
+            var after: [Record] = []
+            var scanned = 0
+            try target.forEachRecord(from: Offset(cursor)) { view, batch in
+                scanned += 1
+                if matcher.matches(view) { after.append(view.materialize(batch: batch.info)) }
+                return after.count < count && scanned < Self.scanEventsMax
+            }
+            let before = try scanBackward(target, from: cursor - 1, wanted: max(0, count - after.count), matcher: matcher)
+            records = before + after
+            let chosen = after.first?.offset.rawValue ?? before.last?.offset.rawValue ?? cursor
+            return .eventsLoaded(rows: records.map { row($0, partition) }, cursor: chosen)
+        }
+        let first = max(start, min(cursor - Int64(count / 2), end - Int64(count)))
+        records = try target.read(from: Offset(first), maxRecords: count)
+        var chosen = records.first { $0.offset.rawValue >= cursor }?.offset.rawValue ?? records.last?.offset.rawValue ?? cursor
+        if records.isEmpty { chosen = cursor }
+        return .eventsLoaded(rows: records.map { row($0, partition) }, cursor: chosen)
+    }
+
+    /// Up to `wanted` matching records before `from`, oldest first, reading backwards in chunks.
+    private func scanBackward(_ target: PartitionLog, from: Int64, wanted: Int, matcher: EventMatcher) throws -> [Record] {
+        var found: [Record] = []
+        var upper = from
+        var scanned = 0
+        let chunk: Int64 = 4096
+        while found.count < wanted, upper >= target.startOffset.rawValue, scanned < Self.scanEventsMax {
+            let lower = max(target.startOffset.rawValue, upper - chunk + 1)
+            var batch: [Record] = []
+            try target.forEachRecord(from: Offset(lower)) { view, context in
+                guard view.offset.rawValue <= upper else { return false }
+                scanned += 1
+                if matcher.matches(view) { batch.append(view.materialize(batch: context.info)) }
+                return true
+            }
+            found = batch.suffix(wanted - found.count) + found
+            upper = lower - 1
+        }
+        return found
+    }
+
+    private func row(_ record: Record, _ partition: Int32) -> ExplorerState.EventRow {
+        ExplorerState.EventRow(partition: partition, offset: record.offset.rawValue, timestamp: record.timestamp.milliseconds,
+                               key: record.key.map { EventPreview.oneLine($0, limit: 40) } ?? "∅",
+                               preview: record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)",
+                               isControl: record.batch.isControl)
+    }
+
+    func loadTimeline(_ topic: String, buckets: Int) throws -> Message {
+        let partitions = try log.partitions(of: topic)
+        var samples: [(Int64, Int)] = [] // (timestamp, weight in events)
+        for partition in partitions {
+            let start = partition.startOffset.rawValue, end = try partition.endOffset().rawValue
+            let count = end - start
+            guard count > 0 else { continue }
+            if count <= 200_000 {
+                try partition.forEachRecord(from: Offset(start)) { record, _ in
+                    samples.append((record.timestamp.milliseconds, 1))
+                    return true
+                }
+            } else {
+                // Large partitions: ~2,000 evenly spaced probes, each standing for its share of events.
+                let probes: Int64 = 2000
+                for index in 0..<probes {
+                    if let record = try partition.read(from: Offset(start + index * count / probes), maxRecords: 1).first {
+                        samples.append((record.timestamp.milliseconds, Int(count / probes)))
+                    }
+                }
+            }
+        }
+        guard let first = samples.map(\.0).min(), let last = samples.map(\.0).max() else { return .timelineLoaded(buckets: [], start: 0, end: 0) }
+        var counts = [Int](repeating: 0, count: max(1, buckets))
+        let span = max(1, last - first + 1)
+        for (time, weight) in samples { counts[min(counts.count - 1, Int((time - first) * Int64(counts.count) / span))] += weight }
+        return .timelineLoaded(buckets: counts, start: first, end: last)
+    }
+
+    // MARK: Views
+
+    private func openView(_ name: String, _ topic: String) throws -> MaterializedView {
+        let identity = name + "\u{0}" + topic
+        if let view, viewIdentity == identity { return view }
+        let opened = try ViewCatalog.open(name, log: log, topic: topic, snapshots: snapshots, snapshotEveryEvents: 50_000, clock: monotonic)
+        view = opened
+        viewIdentity = identity
+        lastRows = [:]
+        return opened
+    }
+
+    private func viewMessage(_ view: MaterializedView, _ topic: String, asOf: String, finished: Bool) throws -> Message {
+        let rows = view.rows()
+        var changed: [String] = []
+        var current: [String: ViewRow] = [:]
+        for row in rows {
+            current[row.key] = row
+            if let before = lastRows[row.key], before == row { continue }
+            if !lastRows.isEmpty || view.progress.eventsApplied < 50 { changed.append(row.key) }
+        }
+        lastRows = current
+        var end: Int64 = 0
+        for partition in try log.partitions(of: topic) { end += try partition.endOffset().rawValue }
+        let position = view.progress.positions.values.reduce(0) { $0 + $1.rawValue }
+        return .viewLoaded(columns: view.columns, rows: rows, changed: changed, applied: view.progress.eventsApplied,
+                           duplicates: view.progress.duplicatesSkipped, asOf: asOf,
+                           follower: ExplorerState.Follower(name: "view \(view.viewID) → \(topic)", position: position, end: end),
+                           finishedRebuild: finished)
+    }
+
+    // MARK: Search
+
+    func search(_ target: PartitionLog, from: Int64, query: String, forward: Bool) throws -> Int64? {
+        let matcher = EventMatcher(query)
+        if forward {
+            var found: Int64?
+            var scanned = 0
+            try target.forEachRecord(from: Offset(max(from, target.startOffset.rawValue))) { view, _ in
+                scanned += 1
+                if matcher.matches(view) { found = view.offset.rawValue; return false }
+                return scanned < Self.scanEventsMax
+            }
+            return found
+        }
+        return try scanBackward(target, from: from, wanted: 1, matcher: matcher).last?.offset.rawValue
+    }
+
+    static func duration(_ milliseconds: Int64) -> String {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)] where milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+}
+
+/// What `/` and `f` match: `field=value` compares a top-level JSON field's text; anything else
+/// matches the key exactly or appears in the value (ignoring ASCII case).
+struct EventMatcher {
+    let field: [UInt8]?
+    let expected: String
+    let needle: [UInt8]
+
+    init(_ query: String) {
+        if let equals = query.firstIndex(of: "="), equals != query.startIndex {
+            field = Array(query[..<equals].utf8)
+            expected = String(query[query.index(after: equals)...])
+        } else {
+            field = nil
+            expected = query
+        }
+        needle = Array(query.lowercased().utf8)
+    }
+
+    func matches(_ record: RecordView) -> Bool {
+        if let field {
+            guard let value = record.value, let raw = field.withUnsafeBytes({ JSONScanner.member($0, in: value) }) else { return false }
+            let text = raw.first == UInt8(ascii: "\"") ? JSONScanner.decodeString(raw) : String(decoding: raw, as: UTF8.self)
+            return text == expected
+        }
+        if let key = record.key, key.elementsEqual(expected.utf8) { return true }
+        guard let value = record.value, !needle.isEmpty, value.count >= needle.count else { return false }
+        let first = needle[0]
+        for start in 0...(value.count - needle.count) {
+            guard lower(value[start]) == first else { continue }
+            var index = 1
+            while index < needle.count && lower(value[start + index]) == needle[index] { index += 1 }
+            if index == needle.count { return true }
+        }
+        return false
+    }
+
+    private func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+}

@@ -1,0 +1,35 @@
+import EventLog
+import Projections
+
+/// Everything that can happen to the explorer: keys, time, and results of work the session did.
+public enum Message: Hashable, Sendable {
+    case key(Key)
+    case resize(width: Int, height: Int)
+    case tick
+    case topicsLoaded([ExplorerState.TopicEntry], followers: [ExplorerState.Follower])
+    case eventsLoaded(rows: [ExplorerState.EventRow], cursor: Int64)
+    case timelineLoaded(buckets: [Int], start: Int64, end: Int64)
+    case viewLoaded(columns: [String], rows: [ViewRow], changed: [String], applied: Int64, duplicates: Int64, asOf: String,
+                    follower: ExplorerState.Follower, finishedRebuild: Bool)
+    case detailLoaded([String])
+    case lineageLoaded(key: String, rows: [ExplorerState.LineageRow])
+    case cursorResolved(partitionIndex: Int?, offset: Int64, note: String)
+    case failed(String)
+}
+
+/// Work `update` asks the session to do; results come back as messages.
+public enum Effect: Hashable, Sendable {
+    case loadTopics
+    case loadEvents(topic: String, partition: Int32, around: Int64, count: Int, filter: String?)
+    case loadTimeline(topic: String, buckets: Int)
+    case seekTime(topic: String, partition: Int32, expression: String)
+    case scrub(topic: String, partition: Int32, from: Int64, deltaMs: Int64)
+    case gotoOffset(topic: String, partition: Int32, offset: Int64)
+    case search(topic: String, partition: Int32, from: Int64, query: String, forward: Bool)
+    case loadDetail(topic: String, partition: Int32, offset: Int64)
+    case syncView(name: String, topic: String, partition: Int32, offset: Int64)
+    case startRebuild(name: String, topic: String)
+    case rebuildStep(events: Int)
+    case loadLineage(name: String, topic: String, key: String, partition: Int32, offset: Int64)
+    case quit
+}

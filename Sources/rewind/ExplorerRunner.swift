@@ -1,0 +1,55 @@
+import CursesTerminal
+import EventLog
+import Explorer
+import Glibc
+import Projections
+
+/// The explorer's main loop: effects go to the session, messages to `update`, frames to the
+/// terminal. Ticks every 100 ms drive rebuild animation and live polling; work per key press is
+/// bounded (the session caps every scan), so input is never starved.
+enum ExplorerRunner {
+    static func run(log: EventLog, state initial: ExplorerState) throws {
+        guard isatty(1) == 1, isatty(0) == 1 else {
+            throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
+        }
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory), now: WallClock.now, monotonic: monotonicSeconds)
+        let terminal = CursesTerminal()
+        defer { terminal.restore() }
+        var state = initial
+        (state.width, state.height) = terminal.size
+        var pending: [Effect] = [.loadTopics]
+        var nextTick = monotonicSeconds() + 0.1
+        while true {
+            drain(&pending, &state, session)
+            if state.quitting || terminalStopRequested != 0 { break }
+            terminal.paint(Explorer.render(state, width: state.width, height: state.height))
+            let waitMs = max(0, Int((nextTick - monotonicSeconds()) * 1000))
+            if let input = terminal.read(timeoutMs: waitMs) {
+                switch input {
+                case let .key(key): pending += Explorer.update(&state, .key(key))
+                case let .resize(width, height): pending += Explorer.update(&state, .resize(width: width, height: height))
+                }
+            }
+            if monotonicSeconds() >= nextTick {
+                pending += Explorer.update(&state, .tick)
+                nextTick = monotonicSeconds() + 0.1
+            }
+        }
+    }
+
+    /// Runs effects and feeds their messages back, at most `budget` effects per turn.
+    static func drain(_ pending: inout [Effect], _ state: inout ExplorerState, _ session: ExplorerSession, budget: Int = 200) {
+        var remaining = budget
+        while !pending.isEmpty && remaining > 0 {
+            let effect = pending.removeFirst()
+            for message in session.perform(effect) { pending += Explorer.update(&state, message) }
+            remaining -= 1
+        }
+    }
+}
+
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
