@@ -120,6 +120,8 @@ public struct ExplorerState: Hashable, Sendable {
         public var applied: Int64 = 0
         public var duplicates: Int64 = 0
         public var asOf: String = ""
+        /// The view is still folding towards the cursor, a slice per tick.
+        public var catchingUp = false
         public var follower = Follower(name: "view", position: 0, end: 0)
         public init() {}
     }

@@ -10,7 +10,7 @@ public enum Message: Hashable, Sendable {
     case eventsLoaded(rows: [ExplorerState.EventRow], cursor: Int64)
     case timelineLoaded(buckets: [Int], start: Int64, end: Int64)
     case viewLoaded(columns: [String], rows: [ViewRow], changed: [String], applied: Int64, duplicates: Int64, asOf: String,
-                    follower: ExplorerState.Follower, finishedRebuild: Bool)
+                    follower: ExplorerState.Follower, finishedRebuild: Bool, catchingUp: Bool = false)
     case detailLoaded([String])
     case lineageLoaded(key: String, rows: [ExplorerState.LineageRow])
     case cursorResolved(partitionIndex: Int?, offset: Int64, note: String)
@@ -30,6 +30,8 @@ public enum Effect: Hashable, Sendable {
     case syncView(name: String, topic: String, partition: Int32, offset: Int64)
     case startRebuild(name: String, topic: String)
     case rebuildStep(events: Int)
+    /// Folds the next slice towards the target of the last `syncView` (see `catchingUp`).
+    case continueViewSync
     case loadLineage(name: String, topic: String, key: String, partition: Int32, offset: Int64)
     case quit
 }

@@ -184,7 +184,9 @@ extension Explorer {
         guard !rect.isEmpty else { return }
         var title = "View \(state.view.name)"
         switch state.view.mode {
-        case .asOfCursor: title += state.view.asOf.isEmpty ? "" : " as of \(state.view.asOf)"
+        case .asOfCursor:
+            title += state.view.asOf.isEmpty ? "" : " as of \(state.view.asOf)"
+            if state.view.catchingUp { title += " — catching up… \(state.view.applied) events" }
         case let .rebuilding(paused): title += paused ? " — rebuild paused (\(state.view.applied) events)" : " — rebuilding… \(state.view.applied) events, \(state.view.eventsPerTick * 10)/s"
         }
         let inner = drawBox(rect, title: title, focused: focused, highlighted: highlighted, &screen)

@@ -24,7 +24,8 @@ public enum Explorer {
             // A scrub step of 1/40 of the span (at least a second) crosses the timeline in ~40 presses.
             state.scrubStepMs = max(1000, (end - start) / 40)
             return []
-        case let .viewLoaded(columns, rows, changed, applied, duplicates, asOf, follower, finished):
+        case let .viewLoaded(columns, rows, changed, applied, duplicates, asOf, follower, finished, catchingUp):
+            state.view.catchingUp = catchingUp
             state.view.columns = columns
             state.view.rows = rows
             for key in changed { state.view.changed[key] = state.tick }
@@ -352,6 +353,7 @@ public enum Explorer {
         state.view.changed = state.view.changed.filter { state.tick - $0.value < highlightTicks }
         var effects: [Effect] = []
         if case .rebuilding(paused: false) = state.view.mode { effects.append(.rebuildStep(events: state.view.eventsPerTick)) }
+        if state.view.catchingUp, state.view.mode == .asOfCursor { effects.append(.continueViewSync) }
         // Poll positions twice a second when live (new events, consumer lag), every 2 s otherwise.
         if state.tick % (state.isLive ? 5 : 20) == 0 { effects.append(.loadTopics) }
         return effects

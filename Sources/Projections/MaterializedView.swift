@@ -11,6 +11,7 @@ public protocol MaterializedView: AnyObject {
     @discardableResult func run(to target: FoldTarget, maxEvents: Int64) throws -> Int64
     func step() throws -> (event: MergeKey, changed: RowChange, duplicate: Bool)?
     func rewind(to target: FoldTarget) throws
+    func rewind(to target: FoldTarget, maxEvents: Int64) throws -> Bool
     func reset()
     func lag() throws -> [Int32: Int64]
     func lineage(of rowKey: String, to target: FoldTarget) throws -> [LineageEntry]

@@ -125,6 +125,13 @@ public final class ViewRunner<P: Projection> {
     /// The view as of `target`: nearest usable snapshot at or before it (or the start), then
     /// replay. Works backwards too: the runner restarts from that snapshot.
     public func rewind(to target: FoldTarget) throws {
+        _ = try rewind(to: target, maxEvents: .max)
+    }
+
+    /// `rewind(to:)` that folds at most `maxEvents`; returns true once the view is at `target`.
+    /// Call `run(to: target, maxEvents:)` to continue: interactive callers fold in slices so a
+    /// long replay never blocks input.
+    public func rewind(to target: FoldTarget, maxEvents: Int64) throws -> Bool {
         let limit = resolve(target)
         let canContinue = progress.maxEventSoFar.map { folded in limit.map { folded <= $0 } ?? true } ?? true
         let snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, log: log)
@@ -133,7 +140,7 @@ public final class ViewRunner<P: Projection> {
         } else if !canContinue {
             reset()
         }
-        try run(to: target)
+        return try run(to: target, maxEvents: maxEvents) < maxEvents
     }
     public func rows() -> [ViewRow] { projection.rows(of: state) }
     public func row(_ key: String) -> ViewRow? { projection.row(key, of: state) }

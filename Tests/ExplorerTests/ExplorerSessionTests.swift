@@ -1,0 +1,108 @@
+@testable import EventLog
+@testable import Explorer
+import Projections
+import Scenarios
+import TestSupport
+import XCTest
+
+final class ExplorerSessionTests: XCTestCase {
+    var directory: TemporaryDirectory!
+    var log: EventLog!
+    var session: ExplorerSession!
+
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory()
+        log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
+        try log.createTopic("payments", config: TopicConfig(partitions: 2, segmentBytes: 32 << 10))
+        var generator = BankGenerator(seed: 9, accounts: 30, start: Timestamp(milliseconds: 1_700_000_000_000), spanMs: 86_400_000, events: 4000)
+        _ = try log.append(generator.generate(4000), to: "payments")
+        _ = try log.append([ProducerRecord(key: [0xFF, 0x00], value: [0x00, 0x01, 0xFE, 0x41], timestamp: Timestamp(milliseconds: 1_700_090_000_000))],
+                           to: "payments", partition: 1)
+        session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, cacheRoot: directory.appending("cache")),
+                                  now: { Timestamp(milliseconds: 1_700_100_000_000) })
+    }
+
+    override func tearDown() {
+        log.close()
+        directory.remove()
+    }
+
+    func only(_ messages: [Message]) -> Message {
+        XCTAssertEqual(messages.count, 1)
+        return messages[0]
+    }
+
+    func testTopicsEventsAndTimeline() throws {
+        guard case let .topicsLoaded(topics, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
+        XCTAssertEqual(topics.map(\.name), ["payments"])
+        XCTAssertEqual(topics[0].events, 4001)
+        let end = topics[0].partitions[0].endOffset
+        guard case let .eventsLoaded(rows, cursor) = only(session.perform(.loadEvents(topic: "payments", partition: 0, around: end + 50, count: 10, filter: nil))) else { return XCTFail() }
+        XCTAssertEqual(cursor, end - 1)
+        XCTAssertEqual(rows.map(\.offset), Array((end - 10)..<end))
+        guard case let .timelineLoaded(buckets, start, stop) = only(session.perform(.loadTimeline(topic: "payments", buckets: 50))) else { return XCTFail() }
+        XCTAssertEqual(buckets.reduce(0, +), 4001)
+        XCTAssertLessThan(start, stop)
+    }
+
+    func testSeekSearchFilterAndDetail() throws {
+        guard case let .cursorResolved(_, offset, note) = only(session.perform(.seekTime(topic: "payments", partition: 0, expression: "2023-11-14T22:13:20Z"))) else { return XCTFail() }
+        let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        XCTAssertEqual(offset, try partition.offset(forTimestamp: Timestamp(milliseconds: 1_700_000_000_000)).rawValue)
+        XCTAssertTrue(note.contains("2023-11-14T22:13:20.000Z"))
+        // Relative times use the injected clock.
+        guard case let .cursorResolved(_, relative, _) = only(session.perform(.seekTime(topic: "payments", partition: 0, expression: "-1h"))) else { return XCTFail() }
+        XCTAssertEqual(relative, try partition.offset(forTimestamp: Timestamp(milliseconds: 1_700_096_400_000)).rawValue.clamped(to: partition.startOffset.rawValue, try partition.endOffset().rawValue - 1))
+
+        let records = try partition.read(from: .zero, maxRecords: 10_000)
+        let firstZoe = records.first { String(decoding: $0.value!, as: UTF8.self).contains(#""account":"Zoë""#) }!
+        guard case let .cursorResolved(_, found, _) = only(session.perform(.search(topic: "payments", partition: 0, from: 0, query: "account=Zoë", forward: true))) else { return XCTFail() }
+        XCTAssertEqual(found, firstZoe.offset.rawValue)
+        guard case .failed = only(session.perform(.search(topic: "payments", partition: 0, from: 0, query: "nobody-at-all", forward: true))) else { return XCTFail() }
+
+        guard case let .eventsLoaded(rows, _) = only(session.perform(.loadEvents(topic: "payments", partition: 0, around: 2000, count: 8, filter: "withdrawal-rejected"))) else { return XCTFail() }
+        XCTAssertFalse(rows.isEmpty)
+        XCTAssertTrue(rows.allSatisfy { $0.preview.contains("withdrawal-rejected") })
+
+        guard case let .detailLoaded(lines) = only(session.perform(.loadDetail(topic: "payments", partition: 0, offset: firstZoe.offset.rawValue))) else { return XCTFail() }
+        XCTAssertTrue(lines.contains(#"    "account": "Zoë","#))
+        XCTAssertTrue(lines.contains { $0.contains("event-id = bank-") })
+        let binaryOffset = try log.partition(TopicPartition(topic: "payments", partition: 1)).endOffset().rawValue - 1
+        guard case let .detailLoaded(binary) = only(session.perform(.loadDetail(topic: "payments", partition: 1, offset: binaryOffset))) else { return XCTFail() }
+        // Hex columns are 47 wide (16 bytes), then the ASCII column.
+        XCTAssertTrue(binary.contains("  000000  " + "00 01 fe 41" + String(repeating: " ", count: 36) + "  ...A"), binary.joined(separator: "\n"))
+        XCTAssertTrue(binary.contains("  ⟨2 bytes⟩ ff 00"))
+    }
+
+    /// A far jump syncs the view in slices (input stays live) and ends at the same state as a direct fold.
+    func testViewSyncCatchesUpInSlices() throws {
+        session.viewSliceEvents = 500
+        let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        let target = try partition.endOffset().rawValue - 1
+        var messages = session.perform(.syncView(name: "balances", topic: "payments", partition: 0, offset: target))
+        var slices = 1
+        while case let .viewLoaded(_, _, _, _, _, _, _, _, catchingUp) = only(messages), catchingUp {
+            messages = session.perform(.continueViewSync)
+            slices += 1
+            XCTAssertLessThan(slices, 100)
+        }
+        XCTAssertGreaterThan(slices, 3)
+        guard case let .viewLoaded(_, rows, _, _, _, _, _, _, _) = only(messages) else { return XCTFail() }
+        let record = try partition.read(from: Offset(target), maxRecords: 1)[0]
+        let direct = try ViewRunner(log: log, topic: "payments", projection: BalancesProjection(), snapshots: nil)
+        try direct.run(to: .event(MergeKey(timestamp: record.timestamp.milliseconds, partition: 0, offset: target)))
+        XCTAssertEqual(rows, direct.rows())
+    }
+
+    func testLineageRowsAddUp() throws {
+        guard case let .lineageLoaded(key, rows) = only(session.perform(.loadLineage(name: "balances", topic: "payments", key: "BradA", partition: 0,
+                                                                                     offset: try log.partition(TopicPartition(topic: "payments", partition: 0)).endOffset().rawValue - 1))) else { return XCTFail() }
+        XCTAssertEqual(key, "BradA")
+        XCTAssertGreaterThan(rows.count, 10)
+        XCTAssertEqual(rows.last?.after, rows.dropFirst().reduce(rows.first!.after) { $1.before == $0 ? $1.after : "mismatch" })
+    }
+}
+
+extension Int64 {
+    func clamped(to lower: Int64, _ upper: Int64) -> Int64 { Swift.max(lower, Swift.min(self, upper)) }
+}
