@@ -27,7 +27,7 @@ let package = Package(
             dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),

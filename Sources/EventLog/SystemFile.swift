@@ -206,6 +206,17 @@ public enum FileSystem {
         try syncDirectory(parent(of: path))
     }
 
+    /// Replaces `path` by rename without fsync: for caches (view snapshots) that are rebuilt when
+    /// lost. A crash may leave the old file, the new one, or an unreadable one — never a torn mix
+    /// visible under the final name on ext4's rename semantics; readers treat garbage as absent.
+    public static func replaceWithoutSync(_ bytes: [UInt8], at path: String) throws {
+        let temporary = path + ".tmp"
+        let file = try SystemFile(path: temporary, mode: .createOrTruncate)
+        try file.write(bytes, at: 0)
+        file.close()
+        try rename(temporary, to: path)
+    }
+
     public static func parent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Dispatch
 import EventLog
 import Glibc
 
@@ -19,8 +20,21 @@ public struct SnapshotHeader: Codable, Sendable, Equatable {
 
 public struct ViewSnapshot<State: Codable>: Codable {
     public var header: SnapshotHeader
-    public var recentEventIDs: [String]
+    /// Fingerprints of the event ids in the dedupe window, oldest first.
+    public var recentEventIDs: [UInt64]
     public var state: State
+    /// The live dedupe window, kept only in memory: restoring it is an O(1) copy, where rebuilding
+    /// it from `recentEventIDs` re-hashes the whole window.
+    var deduplicator: Deduplicator?
+
+    enum CodingKeys: String, CodingKey { case header, recentEventIDs, state }
+
+    init(header: SnapshotHeader, recentEventIDs: [UInt64], state: State, deduplicator: Deduplicator? = nil) {
+        self.header = header
+        self.recentEventIDs = recentEventIDs
+        self.state = state
+        self.deduplicator = deduplicator
+    }
 }
 
 /// View snapshots in a cache directory outside the log, keyed by the log's absolute path, so a
@@ -31,16 +45,31 @@ public struct ViewSnapshot<State: Codable>: Codable {
 /// `consumed` (events folded, duplicates included) orders snapshots; the rest is the largest
 /// MergeKey folded, so picking the snapshot for a target needs file names only. A snapshot is
 /// trusted only if the log still has the event it was taken after with the same timestamp (a log
-/// regenerated at the same path invalidates its snapshots). Writes are atomic (temp + rename);
-/// a crash leaves no partial snapshot, at worst a stray `.tmp`.
+/// regenerated at the same path invalidates its snapshots). Writes rename a complete temp file
+/// (no fsync: it is a cache); an unreadable snapshot is dropped and the view folds from the start.
 public final class SnapshotStore: @unchecked Sendable {
     public let directory: String
+    /// Recently saved or loaded snapshots, decoded, by path: stepping back and forth in the
+    /// explorer restores the same few snapshots over and over, and decoding one (state plus the
+    /// dedupe window) cost more than the replay after it.
+    private var decoded: [String: Any] = [:]
+    private var decodedOrder: [String] = []
+    private var listings: [String: [Entry]] = [:]
+    private let lock = ConditionLock()
+    static let decodedKept = 8
+    /// Interactive callers (the explorer) encode and write snapshots on this queue, off the key
+    /// path; the snapshot is a value, and the in-memory cache has it at once.
+    private let writer: DispatchQueue?
 
-    public init(logDirectory: String, cacheRoot: String? = nil) {
+    public init(logDirectory: String, cacheRoot: String? = nil, writesInBackground: Bool = false) {
         let absolute = FileSystem.absolute(logDirectory)
         let root = cacheRoot ?? Self.defaultCacheRoot(for: absolute)
         directory = root + "/" + Self.fnv64Hex(absolute) + "/views"
+        writer = writesInBackground ? DispatchQueue(label: "rewind.snapshots") : nil
     }
+
+    /// Waits for background snapshot writes to finish.
+    public func waitForWrites() { writer?.sync {} }
 
     /// $REWIND_CACHE_DIR, else `.rewind-cache` beside the log when that folder is writable, else
     /// ~/.cache/rewind (captured logs often sit on read-only media).
@@ -61,26 +90,59 @@ public final class SnapshotStore: @unchecked Sendable {
         let header = snapshot.header
         let name = "\(Self.pad(header.eventsApplied + header.duplicatesSkipped))-\(Self.encodeTimestamp(header.maxEventSoFar.timestamp))-\(header.maxEventSoFar.partition)-\(header.maxEventSoFar.offset).json"
         let path = folder + "/" + name
-        guard !FileSystem.exists(path) else { return }
+        let known = lock.withLock { decoded[path] != nil }
+        guard !known, !FileSystem.exists(path) else { return }
         try FileSystem.createDirectories(folder)
-        let data = try JSONEncoder().encode(snapshot)
-        try FileSystem.writeAtomically(Array(data), to: path)
+        lock.withLock {
+            remember(snapshot, at: path)
+            if var listing = listings[folder] {
+                listing.append(Entry(name: (path as String).split(separator: "/").last.map(String.init)!, consumed: header.eventsApplied + header.duplicatesSkipped, maxEvent: header.maxEventSoFar))
+                listings[folder] = listing.sorted { $0.consumed < $1.consumed }
+            }
+        }
+        // A cache: no fsync (two syncs per snapshot cost a key press its frame budget).
+        let write = { () throws in try FileSystem.replaceWithoutSync(Array(try JSONEncoder().encode(snapshot)), at: path) }
+        guard let writer else { return try write() }
+        let job = SendableBox(write)
+        writer.async { try? job.value() }
     }
 
     /// The latest snapshot whose folded events all lie at or before `limit` (nil limit: any).
     func nearest<P: Projection>(atOrBefore limit: MergeKey?, for projection: P, topic: String, log: EventLog) throws -> ViewSnapshot<P.State>? {
         let folder = folder(for: projection, topic: topic)
-        guard FileSystem.isDirectory(folder) else { return nil }
-        let candidates = try FileSystem.listDirectory(folder).compactMap(Self.parse).sorted { $0.consumed < $1.consumed }
+        let cached = lock.withLock { listings[folder] }
+        let candidates: [Entry]
+        if let cached {
+            candidates = cached
+        } else {
+            guard FileSystem.isDirectory(folder) else { return nil }
+            candidates = try FileSystem.listDirectory(folder).compactMap(Self.parse).sorted { $0.consumed < $1.consumed }
+            lock.withLock { listings[folder] = candidates }
+        }
         guard let chosen = candidates.last(where: { limit == nil || $0.maxEvent <= limit! }) else { return nil }
-        let bytes = try SystemFile(path: folder + "/" + chosen.name, mode: .readOnly).readAll(limit: 1 << 30)
+        let path = folder + "/" + chosen.name
+        if let snapshot = lock.withLock({ decoded[path] }) as? ViewSnapshot<P.State> { return snapshot }
+        let bytes = try SystemFile(path: path, mode: .readOnly).readAll(limit: 1 << 30)
         guard let snapshot = try? JSONDecoder().decode(ViewSnapshot<P.State>.self, from: Data(bytes)),
               snapshot.header.view == projection.id, try stillMatches(snapshot.header, log: log) else {
             // Stale (log regenerated) or unreadable: drop this view's snapshots and fold from the start.
             try? FileSystem.removeTree(folder)
+            lock.withLock {
+                listings[folder] = nil
+                decoded = decoded.filter { !$0.key.hasPrefix(folder + "/") }
+                decodedOrder.removeAll { $0.hasPrefix(folder + "/") }
+            }
             return nil
         }
+        lock.withLock { remember(snapshot, at: path) }
         return snapshot
+    }
+
+    /// Lock held.
+    private func remember(_ snapshot: Any, at path: String) {
+        if decoded[path] == nil { decodedOrder.append(path) }
+        decoded[path] = snapshot
+        while decodedOrder.count > Self.decodedKept { decoded[decodedOrder.removeFirst()] = nil }
     }
 
     private func stillMatches(_ header: SnapshotHeader, log: EventLog) throws -> Bool {
@@ -125,4 +187,10 @@ public final class SnapshotStore: @unchecked Sendable {
         let digits = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - digits.count) + digits
     }
+}
+
+/// Hands a closure over a value snapshot to the writer queue.
+private struct SendableBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -39,6 +39,12 @@ public final class ViewRunner<P: Projection> {
     let snapshots: SnapshotStore?
     /// Take a snapshot every this many events on forward runs (0 turns snapshots off).
     public var snapshotEveryEvents: Int64
+    /// In-memory checkpoints every this many events (0: none), the last `checkpointsKept` kept.
+    /// Copies of the state and dedupe window share storage until changed, so a checkpoint costs
+    /// little; stepping back one event then replays at most this many, not a snapshot interval.
+    public var checkpointEveryEvents: Int64 = 2_000
+    static var checkpointsKept: Int { 32 }
+    private var checkpoints: [ViewSnapshot<P.State>] = []
     let clock: () -> Double
 
     public init(log: EventLog, topic: String, projection: P, snapshots: SnapshotStore?, snapshotEveryEvents: Int64 = 100_000,
@@ -97,6 +103,11 @@ public final class ViewRunner<P: Projection> {
                 consumed += 1
                 folded += 1
                 index += 1
+                if checkpointEveryEvents > 0, counters.eventsApplied % checkpointEveryEvents == 0 {
+                    stream.consume(run.slot, count: consumed)
+                    consumed = 0
+                    takeCheckpoint(local, counters)
+                }
                 if snapshotEveryEvents > 0, counters.eventsApplied % snapshotEveryEvents == 0 {
                     stream.consume(run.slot, count: consumed)
                     consumed = 0
@@ -134,7 +145,11 @@ public final class ViewRunner<P: Projection> {
     public func rewind(to target: FoldTarget, maxEvents: Int64) throws -> Bool {
         let limit = resolve(target)
         let canContinue = progress.maxEventSoFar.map { folded in limit.map { folded <= $0 } ?? true } ?? true
-        let snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, log: log)
+        var snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, log: log)
+        if let checkpoint = checkpoints.last(where: { limit == nil || $0.header.maxEventSoFar <= limit! }),
+           checkpoint.header.eventsApplied + checkpoint.header.duplicatesSkipped > (snapshot.map { $0.header.eventsApplied + $0.header.duplicatesSkipped } ?? -1) {
+            snapshot = checkpoint
+        }
         if let snapshot, !canContinue || snapshot.header.eventsApplied + snapshot.header.duplicatesSkipped > progress.eventsApplied + progress.duplicatesSkipped {
             restore(snapshot)
         } else if !canContinue {
@@ -210,6 +225,17 @@ public final class ViewRunner<P: Projection> {
         }
     }
 
+    private func takeCheckpoint(_ state: P.State, _ counters: ViewProgress) {
+        guard let last = counters.lastEvent else { return }
+        let consumed = counters.eventsApplied + counters.duplicatesSkipped
+        if let latest = checkpoints.last, latest.header.eventsApplied + latest.header.duplicatesSkipped >= consumed { return }
+        let header = SnapshotHeader(view: projection.id, topic: topic, lastEvent: last, maxEventSoFar: counters.maxEventSoFar ?? last,
+                                    eventsApplied: counters.eventsApplied, duplicatesSkipped: counters.duplicatesSkipped,
+                                    positions: stream.positions.mapValues(\.rawValue), gaps: stream.gaps)
+        checkpoints.append(ViewSnapshot(header: header, recentEventIDs: [], state: state, deduplicator: deduplicator))
+        if checkpoints.count > Self.checkpointsKept { checkpoints.removeFirst(checkpoints.count - Self.checkpointsKept) }
+    }
+
     private func saveSnapshot() {
         guard let snapshots, let last = progress.lastEvent else { return }
         let snapshot = ViewSnapshot(
@@ -217,14 +243,18 @@ public final class ViewRunner<P: Projection> {
                                    eventsApplied: progress.eventsApplied,
                                    duplicatesSkipped: progress.duplicatesSkipped, positions: stream.positions.mapValues(\.rawValue),
                                    gaps: stream.gaps),
-            recentEventIDs: deduplicator.recent, state: state)
+            recentEventIDs: deduplicator.recent, state: state, deduplicator: deduplicator)
         // Snapshots are a cache: failing to write one (full disk, read-only cache) costs speed only.
         try? snapshots.save(snapshot, for: projection)
     }
 
     private func restore(_ snapshot: ViewSnapshot<P.State>) {
         state = snapshot.state
-        deduplicator.restore(snapshot.recentEventIDs)
+        if let live = snapshot.deduplicator {
+            deduplicator = live
+        } else {
+            deduplicator.restore(snapshot.recentEventIDs)
+        }
         stream = TopicStream(partitions: partitions, positions: snapshot.header.positions.mapValues { Offset($0) })
         progress = ViewProgress(eventsApplied: snapshot.header.eventsApplied, duplicatesSkipped: snapshot.header.duplicatesSkipped,
                                 lastEvent: snapshot.header.lastEvent, maxEventSoFar: snapshot.header.maxEventSoFar,

@@ -12,7 +12,6 @@ func runViewsBenchmark(events: Int, directory: String) throws {
     let logDirectory = directory + "/bank"
     try? FileSystem.removeTree(logDirectory)
     let log = try EventLog.open(logDirectory, mode: .readWrite, create: true)
-    defer { log.close() }
     try log.createTopic("payments", config: TopicConfig(partitions: 1, segmentBytes: 256 << 20))
     var database: OpaquePointer?
     let databasePath = directory + "/bank.sqlite"
@@ -107,4 +106,6 @@ func runViewsBenchmark(events: Int, directory: String) throws {
     report("rewind to a random time (median)", rewind: median, unit: "ms", baseline: best * 1000,
            baselineName: "full rebuild", higherIsBetter: false, goal: "≤ 50 ms")
     print("  rewind p99 \(String(format1: p99)) ms over 200 random times; first pass with a snapshot every 100k events took \(String(format1: withSnapshots * 1000)) ms")
+    log.close()
+    try runExplorerBenchmark(logDirectory: logDirectory, directory: directory, events: events)
 }

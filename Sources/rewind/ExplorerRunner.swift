@@ -12,9 +12,12 @@ enum ExplorerRunner {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
-        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory), now: WallClock.now, monotonic: monotonicSeconds)
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, writesInBackground: true), now: WallClock.now, monotonic: monotonicSeconds)
         let terminal = CursesTerminal()
-        defer { terminal.restore() }
+        defer {
+            terminal.restore()
+            session.snapshots.waitForWrites()
+        }
         var state = initial
         (state.width, state.height) = terminal.size
         var pending: [Effect] = [.loadTopics]

@@ -77,6 +77,7 @@ final class ExplorerSessionTests: XCTestCase {
     /// A far jump syncs the view in slices (input stays live) and ends at the same state as a direct fold.
     func testViewSyncCatchesUpInSlices() throws {
         session.viewSliceEvents = 500
+        session.catchUpSliceEvents = 500
         let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
         let target = try partition.endOffset().rawValue - 1
         var messages = session.perform(.syncView(name: "balances", topic: "payments", partition: 0, offset: target))
