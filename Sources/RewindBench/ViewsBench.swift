@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import EventLog
 import Glibc
 import Projections
@@ -107,5 +108,21 @@ func runViewsBenchmark(events: Int, directory: String) throws {
            baselineName: "full rebuild", higherIsBetter: false, goal: "≤ 50 ms")
     print("  rewind p99 \(String(format1: p99)) ms over 200 random times; first pass with a snapshot every 100k events took \(String(format1: withSnapshots * 1000)) ms")
     log.close()
-    try runExplorerBenchmark(logDirectory: logDirectory, directory: directory, events: events)
+    // A fresh process, so its resident memory is the explorer's alone.
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    child.arguments = ["--explorer-only", "--log", logDirectory, "--dir", directory, "--events", String(events)]
+    let output = Pipe()
+    child.standardOutput = output
+    try child.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    child.waitUntilExit()
+    for line in text.split(separator: "\n") {
+        if line.hasPrefix("| ") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            if cells.count >= 5 { rows.append(Row(label: cells[0], rewind: cells[1], baseline: cells[2], ratio: cells[3], goal: cells[4])) }
+        } else {
+            print(line)
+        }
+    }
 }

@@ -16,6 +16,9 @@ struct Arguments {
     var profileScan = false
     /// Only section 5 (views).
     var viewsOnly = false
+    /// Only section 6, on an existing bank log (`--log`): run in a fresh process by section 5.
+    var explorerOnly = false
+    var log = ""
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -25,6 +28,8 @@ struct Arguments {
             case "--dir": directory = iterator.next() ?? directory
             case "--profile-scan": profileScan = true
             case "--views-only": viewsOnly = true
+            case "--explorer-only": explorerOnly = true
+            case "--log": log = iterator.next() ?? log
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
         }
@@ -86,6 +91,11 @@ func makeRecord(_ n: Int) -> ProducerRecord {
     return ProducerRecord(key: accounts[n % accounts.count], value: value, timestamp: Timestamp(milliseconds: baseTime + Int64(n) * 10))
 }
 
+if arguments.explorerOnly {
+    try runExplorerBenchmark(logDirectory: arguments.log, directory: arguments.directory, events: arguments.events)
+    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
+    exit(0)
+}
 if arguments.viewsOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
