@@ -151,3 +151,22 @@ int rewind_crc32c_is_hardware(void) {
     initialise();
     return hardware;
 }
+
+// CRC-32/IEEE for legacy messages: plain slicing-by-1 table; legacy sets are rare and small.
+static uint32_t ieee_table[256];
+static int ieee_ready;
+
+uint32_t rewind_crc32_ieee(uint32_t crc, const void *bytes, size_t length) {
+    if (!__atomic_load_n(&ieee_ready, __ATOMIC_ACQUIRE)) {
+        for (uint32_t n = 0; n < 256; n++) {
+            uint32_t c = n;
+            for (int k = 0; k < 8; k++) c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+            ieee_table[n] = c;
+        }
+        __atomic_store_n(&ieee_ready, 1, __ATOMIC_RELEASE);
+    }
+    const unsigned char *p = bytes;
+    crc = ~crc;
+    while (length--) crc = ieee_table[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}

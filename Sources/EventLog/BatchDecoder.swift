@@ -16,9 +16,9 @@ struct BatchDecoder {
         _ body: (RecordView, RecordBatchHeader) throws -> Bool
     ) throws -> Bool {
         let magic = bytes.count > RecordBatchHeader.magicPosition ? Int8(bitPattern: bytes[RecordBatchHeader.magicPosition]) : -1
+        if magic == 0 || magic == 1 { return try legacyRecords(bytes, path: path, position: position, body) }
         guard magic == 2 else {
-            throw EventLogError(.unsupportedFormat, "legacy message set (magic \(magic)) is not supported by this reader",
-                                path: path, position: Int64(position))
+            throw EventLogError(.unsupportedFormat, "unknown message format (magic \(magic))", path: path, position: Int64(position))
         }
         let header: RecordBatchHeader
         do {
@@ -46,6 +46,56 @@ struct BatchDecoder {
         } catch let failure as DecodeFailure {
             throw EventLogError(.corruptBatch, "records of batch at offset \(header.baseOffset) are malformed: \(failure)",
                                 path: path, position: Int64(position))
+        }
+    }
+
+    /// A legacy message: one record, or for a compressed wrapper the inner messages.
+    private mutating func legacyRecords(_ bytes: UnsafeRawBufferPointer, path: String, position: Int,
+                                        _ body: (RecordView, RecordBatchHeader) throws -> Bool) throws -> Bool {
+        let wrapper: LegacyMessage
+        do {
+            wrapper = try LegacyMessage.parse(bytes)
+        } catch {
+            throw EventLogError(.corruptBatch, "legacy message is corrupt: \(error)", path: path, position: Int64(position))
+        }
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        guard wrapper.codecBits != 0 else {
+            let record = RecordView(offset: Offset(wrapper.offset), timestamp: Timestamp(milliseconds: wrapper.timestamp), key: wrapper.key,
+                                    value: wrapper.value, headerCount: 0, headerBytes: empty)
+            return try body(record, wrapper.header(baseOffset: wrapper.offset, lastOffset: wrapper.offset, count: 1))
+        }
+        guard let codec = CompressionCodec(rawValue: wrapper.codecBits), let compressed = wrapper.value else {
+            throw EventLogError(.unsupportedCodec, "unknown compression codec \(wrapper.codecBits)", path: path, position: Int64(position))
+        }
+        scratch.removeAll(keepingCapacity: true)
+        do {
+            try decompressor.decompress(codec, compressed, into: &scratch, limit: Limits.decompressedBatchBytesMax)
+        } catch var error as EventLogError {
+            error.path = path
+            error.position = Int64(position)
+            throw error
+        }
+        return try scratch.withUnsafeBytes { inner in
+            var messages: [LegacyMessage] = []
+            var at = 0
+            while at < inner.count {
+                guard messages.count < Limits.recordsPerBatchMax, let message = try? LegacyMessage.parse(UnsafeRawBufferPointer(rebasing: inner[at...])) else {
+                    throw EventLogError(.corruptBatch, "inner message \(messages.count) of a compressed legacy message is corrupt", path: path, position: Int64(position))
+                }
+                messages.append(message)
+                at += message.size
+            }
+            guard let last = messages.last else { return true }
+            // Magic 1 inner offsets are relative to the wrapper's, which names the last inner message.
+            let shift = wrapper.magic == 1 ? wrapper.offset - last.offset : 0
+            let header = wrapper.header(baseOffset: messages[0].offset + shift, lastOffset: last.offset + shift, count: messages.count)
+            for message in messages {
+                let time = wrapper.logAppendTime ? wrapper.timestamp : message.timestamp
+                let record = RecordView(offset: Offset(message.offset + shift), timestamp: Timestamp(milliseconds: time), key: message.key,
+                                        value: message.value, headerCount: 0, headerBytes: empty)
+                if try !body(record, header) { return false }
+            }
+            return true
         }
     }
 

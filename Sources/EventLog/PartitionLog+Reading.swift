@@ -45,7 +45,10 @@ extension PartitionLog {
         if position > 0, !startsAtOrBefore(start, bytes: bytes, position: position) {
             position = 0 // the index disagrees with the log: trust the log
         }
-        var released = 0
+        // Only the range this read touches is handed back: random reads (the explorer's windows,
+        // seeks) would otherwise keep every batch they ever visited resident.
+        var released = position
+        defer { map.release(released..<position) }
         while position < bytes.count {
             let header = try RecordBatchHeader(parsingPrefixAt: position, of: bytes, path: segment.logPath)
             let end = position + header.totalSize
@@ -58,7 +61,10 @@ extension PartitionLog {
             let completed = try decoder.forEachRecord(batch, path: segment.logPath, position: position) { record, _ in
                 record.offset.rawValue < start ? true : try body(record, context)
             }
-            if !completed { return false }
+            if !completed {
+                position = end
+                return false
+            }
             position = end
             // Long scans: hand back pages already read so resident memory stays bounded.
             if position - released >= Self.releaseStrideBytes {
@@ -66,7 +72,6 @@ extension PartitionLog {
                 released = position
             }
         }
-        map.release(released..<position) // the tail too, or each finished segment keeps up to a stride resident
         if let problem = state.problem { throw problem }
         return true
     }
@@ -105,7 +110,8 @@ extension PartitionLog {
                 let header = try RecordBatchHeader(parsingPrefixAt: position, of: bytes, path: segment.logPath)
                 let end = position + header.totalSize
                 defer { position = end }
-                guard header.magic == 2, header.lastOffset >= candidate, header.maxTimestamp >= target else { continue }
+                // Magic 0 has no timestamps: such messages are decoded and never match a time.
+                guard header.lastOffset >= candidate, header.maxTimestamp >= target || header.magic == 0 else { continue }
                 var found: Int64?
                 let batch = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
                 _ = try decoder.forEachRecord(batch, path: segment.logPath, position: position) { record, _ in
@@ -139,8 +145,14 @@ extension RecordBatchHeader {
             guard length >= 0, Int(length) + RecordBatchHeader.lengthPrefixSize <= remaining else {
                 throw EventLogError(.corruptBatch, "message length \(length) exceeds the data", path: path, position: Int64(position))
             }
+            // Magic 1 carries a timestamp at byte 18 (for a compressed wrapper, its inner messages' largest).
+            var timestamp = Timestamp.none.milliseconds
+            if magic == 1, remaining >= 26 {
+                var timestampCursor = ByteCursor(slice, position: 18)
+                timestamp = (try? timestampCursor.readBigEndian(Int64.self)) ?? timestamp
+            }
             self.init(baseOffset: offset, batchLength: length, partitionLeaderEpoch: -1, magic: magic, crc: 0, attributes: 0,
-                      lastOffsetDelta: 0, baseTimestamp: -1, maxTimestamp: -1, producerId: -1, producerEpoch: -1,
+                      lastOffsetDelta: 0, baseTimestamp: timestamp, maxTimestamp: timestamp, producerId: -1, producerEpoch: -1,
                       baseSequence: -1, recordCount: 1)
             return
         }

@@ -90,7 +90,6 @@ public final class PartitionStream {
         let mapped = try segment.bytes()
         map = mapped
         validBytes = min(state.validBytes, mapped.count)
-        released = 0
         bytePosition = offset > segment.baseOffset
             ? state.builder.index.position(forRelativeOffset: UInt32(clamping: offset - segment.baseOffset)) : 0
         if bytePosition > 0 {
@@ -99,5 +98,6 @@ public final class PartitionStream {
                 bytePosition = 0 // stale index: trust the log
             }
         }
+        released = bytePosition
     }
 }

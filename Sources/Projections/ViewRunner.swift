@@ -43,7 +43,7 @@ public final class ViewRunner<P: Projection> {
     /// Copies of the state and dedupe window share storage until changed, so a checkpoint costs
     /// little; stepping back one event then replays at most this many, not a snapshot interval.
     public var checkpointEveryEvents: Int64 = 2_000
-    static var checkpointsKept: Int { 32 }
+    static var checkpointsKept: Int { 16 }
     private var checkpoints: [ViewSnapshot<P.State>] = []
     let clock: () -> Double
 

@@ -108,15 +108,44 @@ final class KafkaTestDataTests: XCTestCase {
         XCTAssertTrue(want.contains { $0.batch["control"] as? Bool == true })
     }
 
-    /// The legacy (magic 1) set is reported clearly until the interop layer decodes it.
-    func testLegacyMessageSetIsReportedWithPosition() throws {
+    /// The legacy (magic 1) message set decodes to exactly the expected records, CRC-32 checked.
+    func testLegacyMessageSetDecodesExactly() throws {
         let log = try EventLog.open(sharedTestData("kafka/legacy-0"), mode: .readOnly)
         defer { log.close() }
         let partition = try log.partition(TopicPartition(topic: "legacy", partition: 0))
         XCTAssertEqual(try partition.endOffset().rawValue, 5)
-        XCTAssertThrowsError(try partition.read(from: .zero, maxRecords: 10)) { error in
-            XCTAssertEqual((error as! EventLogError).code, .unsupportedFormat)
-            XCTAssertEqual((error as! EventLogError).position, 0)
+        let records = try partition.read(from: .zero, maxRecords: 10)
+        let want = try expected("legacy", 0)
+        XCTAssertEqual(records.count, want.count)
+        for (record, expected) in zip(records, want) {
+            XCTAssertEqual(record.offset.rawValue, expected.offset)
+            XCTAssertEqual(record.timestamp.milliseconds, expected.timestamp)
+            XCTAssertEqual(record.key, expected.key)
+            XCTAssertEqual(record.value, expected.value)
+            XCTAssertEqual(record.headers, [])
+            XCTAssertEqual(record.batch.magic, 1)
+            XCTAssertEqual(record.batch.baseOffset.rawValue, Int64(expected.batch["base_offset"] as! Int))
+        }
+        XCTAssertEqual(try partition.offset(forTimestamp: Timestamp(milliseconds: 1_700_000_117_520)).rawValue, 2)
+    }
+
+    /// A flipped byte in a legacy message is caught by its CRC-32, with file and position.
+    func testLegacyCorruptionIsReported() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try copyTree(sharedTestData("kafka/legacy-0"), to: directory.appending("legacy-0"))
+        let segment = directory.appending("legacy-0/00000000000000000000.log")
+        let file = try SystemFile(path: segment, mode: .readWrite)
+        var byte = try file.read(at: 0x60, count: 1) // inside the second message's value
+        byte[0] ^= 0x01
+        try file.write(byte, at: 0x60)
+        file.close()
+        let log = try EventLog.open(directory.appending("legacy-0"), mode: .readOnly)
+        defer { log.close() }
+        XCTAssertThrowsError(try log.partition(TopicPartition(topic: "legacy", partition: 0)).read(from: .zero, maxRecords: 10)) { error in
+            XCTAssertEqual((error as! EventLogError).code, .corruptBatch)
+            XCTAssertEqual((error as! EventLogError).position, 49) // the second message: 12 + 0x25 bytes in
+            XCTAssertTrue("\(error)".contains("CRC"))
         }
     }
 

@@ -14,4 +14,7 @@ uint32_t rewind_crc32c_extend_portable(uint32_t crc, const void *bytes, size_t l
 /// 1 when the hardware path is in use.
 int rewind_crc32c_is_hardware(void);
 
+/// CRC-32 (IEEE 802.3, reflected 0xEDB88320): the checksum of Kafka's legacy (magic 0/1) messages.
+uint32_t rewind_crc32_ieee(uint32_t crc, const void *bytes, size_t length);
+
 #endif
