@@ -15,6 +15,8 @@ let package = Package(
         .target(name: "CRC32C"),
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "Explorer"]),
+        .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]),
+        .target(name: "Interop", dependencies: ["EventLog", "CCompression"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "EventLog", dependencies: ["CRC32C"]),
         .target(name: "TestSupport", dependencies: ["EventLog"]),
@@ -24,7 +26,7 @@ let package = Package(
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Interop", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
@@ -32,6 +34,7 @@ let package = Package(
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
+        .testTarget(name: "InteropTests", dependencies: ["Interop", "EventLog", "TestSupport", "CCompression"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],
                     exclude: ["Golden"]),

@@ -200,7 +200,8 @@ public final class ExplorerSession {
     private func row(_ record: Record, _ partition: Int32) -> ExplorerState.EventRow {
         ExplorerState.EventRow(partition: partition, offset: record.offset.rawValue, timestamp: record.timestamp.milliseconds,
                                key: record.key.map { EventPreview.oneLine($0, limit: 40) } ?? "∅",
-                               preview: record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)",
+                               preview: record.batch.isControl ? "⟨transaction marker: \(ControlRecord(key: record.key, value: record.value).map(\.description) ?? "unreadable")⟩"
+                                   : record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)",
                                isControl: record.batch.isControl)
     }
 

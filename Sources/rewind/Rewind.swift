@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import Interop
 import Glibc
 
 @main
@@ -93,8 +94,8 @@ struct LogDirectoryOption: ParsableArguments {
 }
 
 enum Codecs {
-    /// Replaced by the interop layer's codecs once they are linked in.
-    static let decompressor: BatchDecompressor = NoDecompressor()
+    /// gzip, snappy (xerial framing too), lz4 and zstd: every codec Kafka writes.
+    static let decompressor: BatchDecompressor = KafkaCodecs()
 }
 
 /// The wall clock, read only at the edge (commands), never inside library logic.
