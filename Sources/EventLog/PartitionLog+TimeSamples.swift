@@ -19,6 +19,7 @@ extension PartitionLog {
         for index in Swift.stride(from: 0, to: positions.count, by: stride) {
             let (segment, position) = positions[index]
             if segment !== lastSegment {
+                map?.release(0..<bytes.count) // the header pages probed in the previous segment
                 map = try segment.bytes()
                 bytes = UnsafeRawBufferPointer(rebasing: map!.bytes[..<min(try segment.validBytes, map!.count)])
                 lastSegment = segment
@@ -27,6 +28,7 @@ extension PartitionLog {
                   let header = try? RecordBatchHeader(parsing: UnsafeRawBufferPointer(rebasing: bytes[position...])), header.magic == 2 else { continue }
             samples.append((header.lastOffset, header.maxTimestamp))
         }
+        map?.release(0..<bytes.count)
         return samples
     }
 }

@@ -20,6 +20,9 @@ public final class PartitionStream {
         self.decoder = BatchDecoder(decompressor: partition.decompressor)
     }
 
+    /// A stream dropped mid-segment (a view rewinding) hands back what it still holds resident.
+    deinit { map?.release(released..<bytePosition) }
+
     /// Fills `out` with the next batch's records at or after `position` (control batches come as
     /// batches with `isControl` set). Returns nil at the current end of the log; call again later
     /// to pick up appends.
