@@ -19,7 +19,7 @@ let package = Package(
         .target(name: "Interop", dependencies: ["EventLog", "CCompression"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "EventLog", dependencies: ["CRC32C"]),
-        .target(name: "TestSupport", dependencies: ["EventLog"]),
+        .target(name: "TestSupport", dependencies: ["EventLog", "Scenarios"]),
         .target(name: "Payloads"),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads"]),
         .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads"]),

@@ -26,33 +26,9 @@ public struct JSONScanner {
     /// raw). Returns false if `bytes` is not a valid object or `body` stopped early.
     @discardableResult
     public static func forEachMember(_ bytes: UnsafeRawBufferPointer, _ body: (String, Range<Int>) -> Bool) -> Bool {
-        var scanner = JSONScanner(bytes)
-        scanner.skipWhitespace()
-        guard scanner.peek() == UInt8(ascii: "{") else { return false }
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if scanner.peek() == UInt8(ascii: "}") { return true }
-        while true {
-            let keyStart = scanner.position
-            guard scanner.skipString() else { return false }
-            guard let key = decodeString(UnsafeRawBufferPointer(rebasing: bytes[keyStart..<scanner.position])) else { return false }
-            scanner.skipWhitespace()
-            guard scanner.peek() == UInt8(ascii: ":") else { return false }
-            scanner.position += 1
-            scanner.skipWhitespace()
-            let valueStart = scanner.position
-            guard scanner.skipValue(depth: 1) else { return false }
-            if !body(key, valueStart..<scanner.position) { return false }
-            scanner.skipWhitespace()
-            switch scanner.peek() {
-            case UInt8(ascii: ","):
-                scanner.position += 1
-                scanner.skipWhitespace()
-            case UInt8(ascii: "}"):
-                return true
-            default:
-                return false
-            }
+        walkMembers(bytes, validateUTF8: true) { keyRange, valueRange in
+            guard let key = decodeString(UnsafeRawBufferPointer(rebasing: bytes[(keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)])) else { return false }
+            return body(key, valueRange)
         }
     }
 
@@ -62,6 +38,16 @@ public struct JSONScanner {
     /// UTF-8 inside strings (a fold reads bytes; `isValid` is the strict check), which halves its cost.
     @inlinable @discardableResult
     public static func forEachRawMember(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
+        walkMembers(bytes, validateUTF8: false) { keyRange, valueRange in
+            body(UnsafeRawBufferPointer(rebasing: bytes[keyRange]), UnsafeRawBufferPointer(rebasing: bytes[valueRange]))
+        }
+    }
+
+    /// The one walk over a top-level object's members, shared by every member API: `body` gets the
+    /// key's range without its quotes and the value's raw range. With `validateUTF8` false strings
+    /// are only delimited (the fold hot path); structure is checked either way.
+    @inlinable
+    static func walkMembers(_ bytes: UnsafeRawBufferPointer, validateUTF8: Bool, _ body: (Range<Int>, Range<Int>) -> Bool) -> Bool {
         var scanner = JSONScanner(bytes)
         scanner.skipWhitespace()
         guard scanner.peek() == UInt8(ascii: "{") else { return false }
@@ -70,15 +56,15 @@ public struct JSONScanner {
         if scanner.peek() == UInt8(ascii: "}") { return true }
         while true {
             let keyStart = scanner.position
-            guard scanner.skipStringUnvalidated() else { return false }
-            let rawKey = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.position - 1)])
+            guard validateUTF8 ? scanner.skipString() : scanner.skipStringUnvalidated() else { return false }
+            let keyRange = (keyStart + 1)..<(scanner.position - 1)
             scanner.skipWhitespace()
             guard scanner.peek() == UInt8(ascii: ":") else { return false }
             scanner.position += 1
             scanner.skipWhitespace()
             let valueStart = scanner.position
-            guard scanner.skipValue(depth: 1, validateUTF8: false) else { return false }
-            if !body(rawKey, UnsafeRawBufferPointer(rebasing: bytes[valueStart..<scanner.position])) { return false }
+            guard scanner.skipValue(depth: 1, validateUTF8: validateUTF8) else { return false }
+            if !body(keyRange, valueStart..<scanner.position) { return false }
             scanner.skipWhitespace()
             switch scanner.peek() {
             case UInt8(ascii: ","):
@@ -136,38 +122,17 @@ public struct JSONScanner {
     }
 
     public static func member(_ name: UnsafeRawBufferPointer, in bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        var scanner = JSONScanner(bytes)
-        scanner.skipWhitespace()
-        guard scanner.peek() == UInt8(ascii: "{") else { return nil }
-        scanner.position += 1
-        scanner.skipWhitespace()
-        if scanner.peek() == UInt8(ascii: "}") { return nil }
-        while true {
-            let keyStart = scanner.position
-            guard scanner.skipString() else { return nil }
-            let rawKey = UnsafeRawBufferPointer(rebasing: bytes[(keyStart + 1)..<(scanner.position - 1)])
-            scanner.skipWhitespace()
-            guard scanner.peek() == UInt8(ascii: ":") else { return nil }
-            scanner.position += 1
-            scanner.skipWhitespace()
-            let valueStart = scanner.position
-            guard scanner.skipValue(depth: 1) else { return nil }
+        var found: UnsafeRawBufferPointer?
+        walkMembers(bytes, validateUTF8: true) { keyRange, valueRange in
+            let rawKey = UnsafeRawBufferPointer(rebasing: bytes[keyRange])
             // Keys with escapes compare decoded; plain keys (the norm) compare as bytes.
             let matches = rawKey.contains(UInt8(ascii: "\\"))
-                ? decodeString(UnsafeRawBufferPointer(rebasing: bytes[keyStart..<(keyStart + rawKey.count + 2)])).map { Array($0.utf8).elementsEqual(name) } ?? false
+                ? decodeString(UnsafeRawBufferPointer(rebasing: bytes[(keyRange.lowerBound - 1)..<(keyRange.upperBound + 1)])).map { Array($0.utf8).elementsEqual(name) } ?? false
                 : rawKey.elementsEqual(name)
-            if matches {
-                return UnsafeRawBufferPointer(rebasing: bytes[valueStart..<scanner.position])
-            }
-            scanner.skipWhitespace()
-            switch scanner.peek() {
-            case UInt8(ascii: ","):
-                scanner.position += 1
-                scanner.skipWhitespace()
-            default:
-                return nil
-            }
+            if matches { found = UnsafeRawBufferPointer(rebasing: bytes[valueRange]) }
+            return !matches
         }
+        return found
     }
 
     // MARK: Scalars

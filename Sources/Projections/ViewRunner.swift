@@ -99,7 +99,7 @@ public final class ViewRunner<P: Projection> {
                     stopped = true
                     break
                 }
-                fold(EventView(partition: run.partition, record: record), key: key, into: &local, counters: &counters)
+                _ = fold(EventView(partition: run.partition, record: record), key: key, into: &local, counters: &counters)
                 consumed += 1
                 folded += 1
                 index += 1

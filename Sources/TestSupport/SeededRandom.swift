@@ -1,12 +1,14 @@
-/// SplitMix64: a tiny, fast, reproducible generator. Property tests print the seed they used so a
-/// failure can be replayed with `REWIND_SEED=<seed>`.
+import Scenarios
+
+/// The scenarios' seeded generator, with the seed remembered: property tests print the seed they
+/// used so a failure can be replayed with `REWIND_SEED=<seed>`.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
-    public private(set) var state: UInt64
+    private var generator: ScenarioRandom
     public let seed: UInt64
 
     public init(seed: UInt64) {
         self.seed = seed
-        self.state = seed
+        generator = ScenarioRandom(seed: seed)
     }
 
     /// The seed from `REWIND_SEED`, else a fresh one; printed either way.
@@ -22,13 +24,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         return SeededRandom(seed: seed)
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     public mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }

@@ -104,7 +104,7 @@ struct ProduceCommand: ParsableCommand {
         }
         var recordKey = key.map { Array($0.utf8) }
         if let keyField {
-            recordKey = try line.withUnsafeBytes { bytes -> [UInt8]? in
+            recordKey = line.withUnsafeBytes { bytes -> [UInt8]? in
                 guard let field = keyField.utf8CString.withUnsafeBytes({ name in
                     JSONScanner.member(UnsafeRawBufferPointer(rebasing: name.dropLast()), in: bytes)
                 }) else { return nil } // events without the field are keyless, as in Kafka
