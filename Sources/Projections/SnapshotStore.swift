@@ -76,7 +76,10 @@ public final class SnapshotStore: @unchecked Sendable {
     public static func defaultCacheRoot(for logDirectory: String) -> String {
         if let override = getenv("REWIND_CACHE_DIR") { return String(cString: override) }
         let parent = FileSystem.parent(of: logDirectory)
-        if access(parent, W_OK) == 0 { return parent + "/.rewind-cache" }
+        // Root passes access(W_OK) everywhere; a folder with every write bit off (a capture kept
+        // read-only on purpose) is honoured anyway.
+        var info = stat()
+        if access(parent, W_OK) == 0, stat(parent, &info) == 0, info.st_mode & 0o222 != 0 { return parent + "/.rewind-cache" }
         let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
         return home + "/.cache/rewind"
     }

@@ -1,3 +1,4 @@
+import Glibc
 import EventLog
 import Foundation
 @testable import Projections
@@ -259,5 +260,23 @@ final class ProjectionsTests: XCTestCase {
         XCTAssertEqual(Set(flagged.map { $0.headers[0].value! }).count, flagged.count)
         // A third run finds nothing new.
         XCTAssertEqual(try FraudPipeline(log: crashed).run().published, 0)
+    }
+}
+
+final class SnapshotCacheLocationTests: XCTestCase {
+    /// Snapshots never go inside the log, and not beside it when that folder is read-only by its
+    /// mode bits (root ignores permissions, so the bits are checked too).
+    func testCacheRootRespectsReadOnlyFolders() throws {
+        let directory = try TemporaryDirectory()
+        defer {
+            chmod(directory.path, 0o755)
+            directory.remove()
+        }
+        let log = directory.appending("capture")
+        try FileSystem.createDirectory(log)
+        XCTAssertEqual(SnapshotStore.defaultCacheRoot(for: log), directory.path + "/.rewind-cache")
+        XCTAssertFalse(SnapshotStore(logDirectory: log).directory.hasPrefix(log + "/"))
+        chmod(directory.path, 0o555)
+        XCTAssertFalse(SnapshotStore.defaultCacheRoot(for: log).hasPrefix(directory.path))
     }
 }
