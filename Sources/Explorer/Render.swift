@@ -106,7 +106,9 @@ extension Explorer {
             screen.put("\(topic.name)  \(compact(topic.events)) ev", column: inner.x, row: row, style: .heading, limit: inner.width)
             row += 1
             if row < bottom {
-                screen.put(" retention \(topic.retention)", column: inner.x, row: row, style: .muted, limit: inner.width)
+                // Retention ("∞" keeps forever) and the time the events span.
+                let keep = topic.retention == "forever" ? "∞" : topic.retention
+                screen.put(" keep \(keep)\(span(topic).map { " · \($0)" } ?? "")", column: inner.x, row: row, style: .muted, limit: inner.width)
                 row += 1
             }
             for (partitionIndex, partition) in topic.partitions.enumerated() where row < bottom {
@@ -353,6 +355,17 @@ extension Explorer {
         let characters = Array(iso)
         guard characters.count >= 19 else { return iso }
         return String(characters[5..<10]) + " " + String(characters[11..<19])
+    }
+
+    /// How much time a topic's events cover, e.g. "3d 2h", "45m", "12s".
+    static func span(_ topic: ExplorerState.TopicEntry) -> String? {
+        let firsts = topic.partitions.compactMap(\.firstTimestamp), lasts = topic.partitions.compactMap(\.lastTimestamp)
+        guard let first = firsts.min(), let last = lasts.max(), last >= first else { return nil }
+        let seconds = (last - first) / 1000
+        if seconds >= 86_400 { return "\(seconds / 86_400)d \(seconds % 86_400 / 3600)h" }
+        if seconds >= 3600 { return "\(seconds / 3600)h \(seconds % 3600 / 60)m" }
+        if seconds >= 60 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
     }
 
     static func compact(_ value: Int64) -> String {
