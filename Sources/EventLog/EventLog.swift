@@ -71,6 +71,7 @@ public final class EventLog: @unchecked Sendable {
             metadata = LogMetadata()
             try metadata!.save(to: directory)
         }
+        if mode == .readWrite { try cleanUpInterruptedImports() }
         if let metadata {
             for (topic, config) in metadata.topics {
                 for partition in 0..<config.partitions {
@@ -89,6 +90,42 @@ public final class EventLog: @unchecked Sendable {
         let counts = Dictionary(grouping: found, by: \.topic).mapValues { Int32($0.count) }
         for partition in found {
             try openPartition(partition, config: TopicConfig(partitions: counts[partition.topic] ?? 1))
+        }
+    }
+
+    /// Undoes imports a crash interrupted (see `importTopic`): staging dirs go, and a topic still
+    /// marked `importing` loses its moved dirs and its metadata entry.
+    private func cleanUpInterruptedImports() throws {
+        for name in try FileSystem.listDirectory(directory) where name.hasPrefix(Self.stagingPrefix) {
+            try FileSystem.removeTree(directory + "/" + name)
+        }
+        guard var current = metadata else { return }
+        for (topic, config) in current.topics where config.importing == true {
+            for partition in 0..<config.partitions {
+                let path = directory + "/\(topic)-\(partition)"
+                if FileSystem.exists(path) { try FileSystem.removeTree(path) }
+            }
+            current.topics[topic] = nil
+            repairs.append(RepairNote(path: directory + "/" + topic, truncatedAt: nil, bytesRemoved: 0, reason: "removed the half-moved import of topic '\(topic)'"))
+        }
+        if current != metadata {
+            try current.save(to: directory)
+            metadata = current
+        }
+    }
+
+    func updateMetadata(_ change: (inout LogMetadata) -> Void) throws {
+        try lock.withLock {
+            guard var updated = metadata else { throw EventLogError(.readOnly, "not a Rewind log", path: directory) }
+            change(&updated)
+            try updated.save(to: directory)
+            metadata = updated
+        }
+    }
+
+    func adoptTopic(_ name: String, config: TopicConfig) throws {
+        try lock.withLock {
+            for partition in 0..<config.partitions { try openPartition(TopicPartition(topic: name, partition: partition), config: config) }
         }
     }
 

@@ -104,6 +104,13 @@ public final class PartitionLog: @unchecked Sendable {
     /// concurrent durable appends share one fdatasync (group commit).
     @discardableResult
     public func append(_ records: [ProducerRecord], durable: Bool = false) throws -> AppendResult {
+        try append(records, offsets: nil, durable: durable)
+    }
+
+    /// Appends with the offsets given (strictly increasing, the first at or past the end offset):
+    /// imports keep a captured partition's offsets, gaps included.
+    @discardableResult
+    public func append(_ records: [ProducerRecord], offsets: [Int64]?, durable: Bool = false) throws -> AppendResult {
         guard !records.isEmpty else { throw EventLogError(.invalidArgument, "append of an empty batch") }
         lock.lock()
         defer { lock.unlock() }
@@ -111,8 +118,17 @@ public final class PartitionLog: @unchecked Sendable {
         guard let active = writer else {
             throw EventLogError(.readOnly, "log is open read-only; reopen with write access to append", path: directory)
         }
-        let baseOffset = Offset(try active.segment.endOffset)
-        let header = encoder.encode(records, baseOffset: baseOffset)
+        var baseOffset = Offset(try active.segment.endOffset)
+        var deltas: [Int64]?
+        if let offsets {
+            guard offsets.count == records.count, let first = offsets.first, first >= baseOffset.rawValue,
+                  zip(offsets, offsets.dropFirst()).allSatisfy({ $0 < $1 }), offsets.last! - first <= Int64(Int32.max) else {
+                throw EventLogError(.invalidArgument, "offsets must increase and start at or after \(baseOffset) in \(topicPartition)")
+            }
+            baseOffset = Offset(first)
+            deltas = offsets.map { $0 - first }
+        }
+        let header = encoder.encode(records, baseOffset: baseOffset, offsetDeltas: deltas)
         let size = encoder.buffer.count
         guard size <= Limits.batchBytesMax else {
             throw EventLogError(.invalidArgument, "batch of \(size) bytes exceeds the \(Limits.batchBytesMax)-byte limit")

@@ -257,22 +257,25 @@ public struct RecordBatchEncoder {
     /// Encodes `records` as one batch starting at `baseOffset`; returns the batch's header.
     @discardableResult
     public mutating func encode(_ records: [ProducerRecord], baseOffset: Offset, producer: ProducerIdentity = .none,
-                                partitionLeaderEpoch: Int32 = 0, isTransactional: Bool = false) -> RecordBatchHeader {
+                                partitionLeaderEpoch: Int32 = 0, isTransactional: Bool = false,
+                                offsetDeltas: [Int64]? = nil) -> RecordBatchHeader {
         precondition(!records.isEmpty, "a batch holds at least one record")
+        precondition(offsetDeltas == nil || offsetDeltas!.count == records.count, "one offset delta per record")
+        let delta = { (index: Int) -> Int64 in offsetDeltas?[index] ?? Int64(index) }
         precondition(records.count <= Limits.recordsPerBatchMax, "batch too large")
         let baseTimestamp = records[0].timestamp.milliseconds
         var maxTimestamp = baseTimestamp
         var total = RecordBatchHeader.size
         for (index, record) in records.enumerated() {
             maxTimestamp = max(maxTimestamp, record.timestamp.milliseconds)
-            let body = Self.bodySize(record, offsetDelta: Int64(index), timestampDelta: record.timestamp.milliseconds &- baseTimestamp)
+            let body = Self.bodySize(record, offsetDelta: delta(index), timestampDelta: record.timestamp.milliseconds &- baseTimestamp)
             total += varlongSize(Int64(body)) + body
         }
         let attributes: Int16 = isTransactional ? 0x10 : 0
         let header = RecordBatchHeader(
             baseOffset: baseOffset.rawValue, batchLength: Int32(total - RecordBatchHeader.lengthPrefixSize),
             partitionLeaderEpoch: partitionLeaderEpoch, magic: 2, crc: 0, attributes: attributes,
-            lastOffsetDelta: Int32(records.count - 1), baseTimestamp: baseTimestamp, maxTimestamp: maxTimestamp,
+            lastOffsetDelta: Int32(delta(records.count - 1)), baseTimestamp: baseTimestamp, maxTimestamp: maxTimestamp,
             producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: producer.baseSequence,
             recordCount: Int32(records.count))
         if buffer.count != total {
@@ -282,7 +285,7 @@ public struct RecordBatchEncoder {
             var writer = ByteWriter(raw.baseAddress!)
             Self.writeHeader(header, into: &writer)
             for (index, record) in records.enumerated() {
-                Self.writeRecord(record, offsetDelta: Int64(index), timestampDelta: record.timestamp.milliseconds &- baseTimestamp, into: &writer)
+                Self.writeRecord(record, offsetDelta: delta(index), timestampDelta: record.timestamp.milliseconds &- baseTimestamp, into: &writer)
             }
             precondition(writer.position == total, "batch size computed and written disagree")
             let crc = RecordBatch.computeCRC(UnsafeRawBufferPointer(raw))

@@ -4,6 +4,9 @@ public struct TopicConfig: Hashable, Sendable, Codable {
     /// 0 keeps events forever (the seeds' event store); otherwise whole segments older than this go.
     public var retentionMs: Int64
     public var segmentBytes: Int
+    /// Set while an import moves a staged topic into place; a writable open that finds it set
+    /// removes the half-moved topic (see `EventLog.importTopic`).
+    var importing: Bool?
 
     public init(partitions: Int32 = 1, retentionMs: Int64 = 0, segmentBytes: Int = Limits.segmentBytesDefault) {
         self.partitions = partitions
@@ -15,6 +18,7 @@ public struct TopicConfig: Hashable, Sendable, Codable {
         case partitions
         case retentionMs = "retention.ms"
         case segmentBytes = "segment.bytes"
+        case importing
     }
 
     public func validate(topic: String) throws {

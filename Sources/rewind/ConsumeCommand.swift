@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import Interop
 import Glibc
 
 /// Set by SIGINT/SIGTERM so a following consumer stops between events and commits its position.

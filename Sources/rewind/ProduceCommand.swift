@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import Interop
 import Payloads
 
 struct ProduceCommand: ParsableCommand {

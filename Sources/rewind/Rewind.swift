@@ -13,6 +13,7 @@ struct Rewind: ParsableCommand {
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
             VerifyCommand.self, RetentionCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
+            ImportCommand.self, ExportCommand.self,
             OpenCommand.self, DemoCommand.self,
         ]
     )

@@ -5,8 +5,8 @@ import Payloads
 /// {"topic","partition","offset","timestamp","key","headers":[[name,value],…],"value"}.
 /// Values that are JSON are spliced in unchanged; other UTF-8 becomes a string; other bytes
 /// become {"base64": "…"}. Keys and header values are strings (or base64 objects), never parsed.
-enum EventJSON {
-    static func line(topic: String, partition: Int32, record: Record) -> [UInt8] {
+public enum EventJSON {
+    public static func line(topic: String, partition: Int32, record: Record) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + (record.value?.count ?? 0))
         JSONText.append("{\"topic\":", to: &out)
@@ -38,7 +38,7 @@ enum EventJSON {
 
     /// Bytes from the JSON form: a string's UTF-8, a {"base64"} object's bytes, null as nil, and any
     /// other JSON value (for `value`) as its own text.
-    static func bytes(fromJSON raw: UnsafeRawBufferPointer, allowAnyJSON: Bool) -> [UInt8]?? {
+    public static func bytes(fromJSON raw: UnsafeRawBufferPointer, allowAnyJSON: Bool) -> [UInt8]?? {
         let text = String(decoding: raw, as: UTF8.self)
         if text == "null" { return .some(nil) }
         if raw.first == UInt8(ascii: "\"") { return JSONScanner.decodeString(raw).map { Array($0.utf8) } }
