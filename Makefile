@@ -4,7 +4,7 @@ SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
 APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo test bench fuzz clean
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
@@ -32,6 +32,15 @@ test: deps
 	failed=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
 	if [ -z "$$total" ]; then echo "tests: no XCTest summary found"; exit 1; fi; \
 	echo "tests: $$((total - failed)) passed, $$failed failed"; exit $$status
+
+# libFuzzer over every decoder and importer (Sources/RewindFuzz), from the seeds in Fuzz/corpus.
+# Its own build folder: the sanitizers instrument every module it links.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(SWIFT) build -c release --scratch-path .build-fuzz --product RewindFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld \
+	  -Xlinker -u -Xlinker LLVMFuzzerRunDriver -Xlinker --export-dynamic
+	@rm -rf .build-fuzz/corpus && mkdir -p .build-fuzz/corpus && cp Fuzz/corpus/* .build-fuzz/corpus/
+	.build-fuzz/release/RewindFuzz .build-fuzz/corpus -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
 
 bench: release
 	.build/release/RewindBench $(BENCH_ARGS)

@@ -69,6 +69,14 @@ public struct RecordBatchHeader: Hashable, Sendable {
 }
 
 extension RecordBatchHeader {
+    /// A header describing a bare records section (offsets and times from 0): for decoding records
+    /// outside a stored batch, as the fuzz target does.
+    public static func describing(recordCount: Int32, logAppendTime: Bool = false) -> RecordBatchHeader {
+        RecordBatchHeader(baseOffset: 0, batchLength: 0, partitionLeaderEpoch: 0, magic: 2, crc: 0, attributes: logAppendTime ? 0x08 : 0,
+                          lastOffsetDelta: max(0, recordCount - 1), baseTimestamp: 0, maxTimestamp: 0, producerId: -1, producerEpoch: -1,
+                          baseSequence: -1, recordCount: recordCount)
+    }
+
     /// Parses the header only; checks nothing but that 61 bytes are there. Use `RecordBatch.validate`.
     public init(parsing bytes: UnsafeRawBufferPointer) throws(DecodeFailure) {
         var cursor = ByteCursor(bytes)

@@ -119,6 +119,15 @@ public enum Importer {
         return report
     }
 
+    /// One kcat or JSON Lines line parsed as an import would (for the fuzz target); throws on bad input.
+    public static func parseLine(_ line: String, format: ImportFormat) throws -> ProducerRecord {
+        switch format {
+        case .kcat: return try kcat(line).record
+        case .jsonl: return try jsonl(line, ImportOptions(keyField: "id", timeField: "at", now: Timestamp(milliseconds: 0))).record
+        case .csv: return try csv(line, columns: CSV.fields(line) ?? [], ImportOptions(now: Timestamp(milliseconds: 0))).record
+        }
+    }
+
     struct ImportProblem: Error {
         var reason: String
         init(_ reason: String) { self.reason = reason }
