@@ -34,9 +34,30 @@ public final class EventLog: @unchecked Sendable {
     public private(set) var repairs: [RepairNote] = []
 
     /// Opens the log at `directory`; with `create`, a missing directory becomes an empty log.
+    /// A path to a single `NNN.log` segment file opens read-only as a one-partition log of just
+    /// that segment (named after its directory when that reads `<topic>-<partition>`).
     public static func open(_ directory: String, mode: AccessMode, create: Bool = false,
                             decompressor: BatchDecompressor = NoDecompressor()) throws -> EventLog {
-        try EventLog(directory: directory, mode: mode, create: create, decompressor: decompressor)
+        let file = FileSystem.lastComponent(of: directory)
+        if let base = Segment.baseOffset(fromFileName: file), FileSystem.exists(directory), !FileSystem.isDirectory(directory) {
+            guard mode == .readOnly else {
+                throw EventLogError(.invalidArgument, "a single segment file opens read-only", path: directory)
+            }
+            return try EventLog(segmentFile: directory, baseOffset: base, decompressor: decompressor)
+        }
+        return try EventLog(directory: directory, mode: mode, create: create, decompressor: decompressor)
+    }
+
+    private init(segmentFile: String, baseOffset: Int64, decompressor: BatchDecompressor) throws {
+        let parent = FileSystem.parent(of: FileSystem.absolute(segmentFile))
+        directory = parent
+        mode = .readOnly
+        self.decompressor = decompressor
+        groups = ConsumerGroups(logDirectory: parent, writable: false)
+        let partition = TopicPartition(directoryName: FileSystem.lastComponent(of: parent)) ?? TopicPartition(topic: "segment", partition: 0)
+        let log = try PartitionLog(directory: parent, topicPartition: partition, config: TopicConfig(partitions: 1), writable: false,
+                                   decompressor: decompressor, onlySegment: baseOffset)
+        partitionLogs[partition] = log
     }
 
     private init(directory: String, mode: AccessMode, create: Bool, decompressor: BatchDecompressor) throws {

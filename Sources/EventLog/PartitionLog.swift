@@ -23,14 +23,14 @@ public final class PartitionLog: @unchecked Sendable {
 
     /// Opens (and for a writable log, recovers) the partition in `directory`.
     init(directory: String, topicPartition: TopicPartition, config: TopicConfig, writable: Bool,
-         decompressor: BatchDecompressor) throws {
+         decompressor: BatchDecompressor, onlySegment: Int64? = nil) throws {
         self.directory = directory
         self.topicPartition = topicPartition
         self.config = config
         self.isWritable = writable
         self.decompressor = decompressor
         let names = try FileSystem.listDirectory(directory)
-        let baseOffsets = names.compactMap(Segment.baseOffset(fromFileName:)).sorted()
+        let baseOffsets = names.compactMap(Segment.baseOffset(fromFileName:)).filter { onlySegment == nil || $0 == onlySegment }.sorted()
         guard baseOffsets.count <= Limits.segmentsPerPartitionMax else {
             throw EventLogError(.invalidArgument, "more than \(Limits.segmentsPerPartitionMax) segments", path: directory)
         }

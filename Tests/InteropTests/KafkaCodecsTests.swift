@@ -148,3 +148,22 @@ final class KafkaCodecsTests: XCTestCase {
         }
     }
 }
+
+final class SegmentFileTests: XCTestCase {
+    /// `rewind open some/dir/00000000000000000061.log`: that segment alone, read-only, unchanged.
+    func testASingleSegmentFileOpensAsAPartition() throws {
+        let root = sharedTestData("kafka-broker-layout/orders-0")
+        let before = try DirectorySnapshot(root)
+        let log = try EventLog.open(root + "/00000000000000000061.log", mode: .readOnly, decompressor: KafkaCodecs())
+        defer { log.close() }
+        XCTAssertEqual(log.topics().map(\.name), ["orders"])
+        let partition = try log.partition(TopicPartition(topic: "orders", partition: 0))
+        XCTAssertEqual(partition.startOffset, Offset(61))
+        XCTAssertEqual(try partition.endOffset(), Offset(123))
+        let records = try partition.read(from: .zero, maxRecords: 1000)
+        XCTAssertEqual(records.first?.offset, Offset(61))
+        XCTAssertEqual(records.count, 62)
+        XCTAssertThrowsError(try EventLog.open(root + "/00000000000000000061.log", mode: .readWrite))
+        XCTAssertEqual(try DirectorySnapshot(root), before)
+    }
+}
