@@ -270,6 +270,13 @@ public final class EventLog: @unchecked Sendable {
         public var committed: Offset?
         public var endOffset: Offset
         public var lag: Int64
+
+        public init(topicPartition: TopicPartition, committed: Offset?, endOffset: Offset, lag: Int64) {
+            self.topicPartition = topicPartition
+            self.committed = committed
+            self.endOffset = endOffset
+            self.lag = lag
+        }
     }
 
     public func lag(of group: String) throws -> [GroupLag] {

@@ -25,7 +25,13 @@ public final class ExplorerSession {
     /// Longest scan one search or filter may make per key press, so input never waits long.
     static let scanEventsMax = 2_000_000
 
-    public init(log: EventLog, snapshots: SnapshotStore, now: @escaping () -> Timestamp, monotonic: @escaping () -> Double = { 0 }) {
+    /// Committed offsets the log keeps outside Rewind's group files (a captured broker's
+    /// `__consumer_offsets`), supplied by the caller so the explorer stays format-agnostic.
+    let externalGroups: () throws -> [String: [TopicPartition: Offset]]
+
+    public init(log: EventLog, snapshots: SnapshotStore, now: @escaping () -> Timestamp, monotonic: @escaping () -> Double = { 0 },
+                externalGroups: @escaping () throws -> [String: [TopicPartition: Offset]] = { [:] }) {
+        self.externalGroups = externalGroups
         self.log = log
         self.snapshots = snapshots
         self.now = now
@@ -128,7 +134,9 @@ public final class ExplorerSession {
 
     func loadTopics() throws -> Message {
         var topics: [ExplorerState.TopicEntry] = []
-        for info in log.topics() {
+        // Broker-internal topics (__consumer_offsets, __transaction_state) after the data topics.
+        let all = log.topics()
+        for info in all.filter({ !$0.name.hasPrefix("__") }) + all.filter({ $0.name.hasPrefix("__") }) {
             let partitions = try log.partitions(of: info.name).map { partition -> ExplorerState.PartitionEntry in
                 let summary = try partition.summary()
                 return ExplorerState.PartitionEntry(partition: partition.topicPartition.partition, startOffset: summary.startOffset.rawValue,
@@ -145,6 +153,16 @@ public final class ExplorerSession {
             let topic = lags[0].topicPartition.topic
             followers.append(ExplorerState.Follower(name: "\(group) → \(topic)", position: lags.reduce(0) { $0 + ($1.committed?.rawValue ?? 0) },
                                                     end: lags.reduce(0) { $0 + $1.endOffset.rawValue }))
+        }
+        for (group, commits) in try externalGroups().sorted(by: { $0.key < $1.key }) {
+            var position: Int64 = 0, end: Int64 = 0
+            for (partition, offset) in commits {
+                guard let target = try? log.partition(partition) else { continue }
+                position += offset.rawValue
+                end += try target.endOffset().rawValue
+            }
+            let topic = commits.keys.map(\.topic).min() ?? ""
+            followers.append(ExplorerState.Follower(name: "\(group) → \(topic)", position: position, end: end))
         }
         return .topicsLoaded(topics, followers: followers)
     }

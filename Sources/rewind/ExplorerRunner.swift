@@ -2,6 +2,7 @@ import CursesTerminal
 import EventLog
 import Explorer
 import Glibc
+import Interop
 import Projections
 
 /// The explorer's main loop: effects go to the session, messages to `update`, frames to the
@@ -12,7 +13,8 @@ enum ExplorerRunner {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
-        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, writesInBackground: true), now: WallClock.now, monotonic: monotonicSeconds)
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, writesInBackground: true), now: WallClock.now,
+                                      monotonic: monotonicSeconds, externalGroups: { try KafkaConsumerOffsets.committed(in: log) ?? [:] })
         let terminal = CursesTerminal()
         defer {
             terminal.restore()

@@ -1,5 +1,22 @@
 import ArgumentParser
 import EventLog
+import Interop
+
+/// Consumer groups of a log: Rewind's own group files, or for a captured Kafka data dir the
+/// commits found in its `__consumer_offsets` topic.
+func consumerGroups(_ log: EventLog) throws -> [String: [EventLog.GroupLag]] {
+    var result: [String: [EventLog.GroupLag]] = [:]
+    for group in try log.groups.list() { result[group] = try log.lag(of: group) }
+    for (group, commits) in try KafkaConsumerOffsets.committed(in: log) ?? [:] {
+        result[group] = try commits.keys.sorted().compactMap { partition in
+            guard let target = try? log.partition(partition) else { return nil }
+            let end = try target.endOffset()
+            return EventLog.GroupLag(topicPartition: partition, committed: commits[partition], endOffset: end,
+                                     lag: max(0, end.rawValue - commits[partition]!.rawValue))
+        }
+    }
+    return result
+}
 
 struct GroupsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +29,7 @@ struct GroupsCommand: ParsableCommand {
         func run() throws {
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
-            for group in try eventLog.groups.list() { Output.standard.line(group) }
+            for group in try consumerGroups(eventLog).keys.sorted() { Output.standard.line(group) }
         }
     }
 
@@ -23,9 +40,10 @@ struct GroupsCommand: ParsableCommand {
         func run() throws {
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
-            let names = try group.map { [$0] } ?? eventLog.groups.list()
+            let all = try consumerGroups(eventLog)
+            let names = group.map { [$0] } ?? all.keys.sorted()
             for name in names {
-                let lags = try eventLog.lag(of: name)
+                let lags = all[name] ?? []
                 if group != nil && lags.isEmpty {
                     throw EventLogError(.notFound, "no committed offsets for group '\(name)'", path: eventLog.directory)
                 }
