@@ -13,8 +13,16 @@ enum ExplorerRunner {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
+        // A read-only capture's __consumer_offsets can't change under us: decode it once, not on
+        // every topics poll (it can be megabytes on a real broker).
+        var decodedGroups: [String: [TopicPartition: Offset]]?
         let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, writesInBackground: true), now: WallClock.now,
-                                      monotonic: monotonicSeconds, externalGroups: { try KafkaConsumerOffsets.committed(in: log) ?? [:] })
+                                      monotonic: monotonicSeconds, externalGroups: {
+            if let decodedGroups, log.isReadOnly { return decodedGroups }
+            let groups = try KafkaConsumerOffsets.committed(in: log) ?? [:]
+            decodedGroups = groups
+            return groups
+        })
         let terminal = CursesTerminal()
         defer {
             terminal.restore()
