@@ -41,6 +41,7 @@ let package = Package(
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]

@@ -111,9 +111,11 @@ final class Segment: @unchecked Sendable {
             resumeFrom = Int(last.position)
         }
         var state = walk(map.bytes, from: resumeFrom, index: loaded)
-        // Compared before sealing: an active segment's files lack the final time entry by design.
-        state.indexRepaired = state.builder.index.offsets != offsets || state.builder.index.times != times
+        // A sealed segment's time index ends with the entry written at roll; an active one's lacks
+        // it by design. Either form agrees with the log.
+        let unsealed = state.builder.index
         _ = state.builder.seal()
+        state.indexRepaired = unsealed.offsets != offsets || (unsealed.times != times && state.builder.index.times != times)
         if persistsIndexes && state.indexRepaired && state.problem == nil {
             try writeIndexes(state.builder.index)
         }

@@ -24,7 +24,7 @@ struct ProduceCommand: ParsableCommand {
     @Flag(help: "Lines are event envelopes as `consume` prints them.") var envelope = false
     @Flag(help: "Store lines as they are, without checking they are JSON.") var raw = false
     @Flag(help: "Acknowledge only after fdatasync (group commit).") var durable = false
-    @Flag(help: "Print {\"partition\",\"offset\"} per event once it is durable (implies --durable).") var ack = false
+    @Flag(help: "Print {\"partition\",\"offset\",\"line\"} per event once it is durable (implies --durable); line is the input line (0 for --value).") var ack = false
 
     func run() throws {
         let eventLog = try log.openForWriting(create: false)
@@ -38,21 +38,21 @@ struct ProduceCommand: ParsableCommand {
             return Header(key: String(text[..<equals]), value: Array(text[text.index(after: equals)...].utf8))
         }
         let fixedTime = try timestamp.map { try TimeExpression.parse($0, now: WallClock.now()) }
-        let makeRecord = { (line: [UInt8], lineLabel: String) throws -> (ProducerRecord, Int32?) in
-            try self.record(from: line, label: lineLabel, headers: fixedHeaders, time: fixedTime ?? WallClock.now())
+        let makeRecord = { (line: [UInt8], lineLabel: String, number: Int) throws -> Pending in
+            let (record, partition) = try self.record(from: line, label: lineLabel, headers: fixedHeaders, time: fixedTime ?? WallClock.now())
+            return Pending(record: record, partition: partition, line: number)
         }
         var appended = 0
         if let value {
-            let (record, chosen) = try makeRecord(Array(value.utf8), "--value")
-            try append([(record, chosen)], to: eventLog, count: partitionCount)
+            try append([try makeRecord(Array(value.utf8), "--value", 0)], to: eventLog, count: partitionCount)
             appended = 1
         } else {
             let reader = LineReader(descriptor: 0)
-            var pending: [(ProducerRecord, Int32?)] = []
+            var pending: [Pending] = []
             while let line = try reader.nextLine() {
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
-                    pending.append(try makeRecord(line, "stdin:\(reader.lineNumber)"))
+                    pending.append(try makeRecord(line, "stdin:\(reader.lineNumber)", reader.lineNumber))
                 } catch {
                     try append(pending, to: eventLog, count: partitionCount)
                     appended += pending.count
@@ -75,22 +75,30 @@ struct ProduceCommand: ParsableCommand {
         (error as? CommandFailure)?.message ?? "\(error)"
     }
 
+    /// An event waiting for its batch, with the input line it came from (for `--ack`).
+    struct Pending {
+        var record: ProducerRecord
+        var partition: Int32?
+        var line: Int
+    }
+
     /// One batch per partition; with --ack, prints acknowledgements after the durable append returns.
-    private func append(_ pending: [(ProducerRecord, Int32?)], to eventLog: EventLog, count: Int32) throws {
+    /// Acks follow partitions, not input order, so each names its input line.
+    private func append(_ pending: [Pending], to eventLog: EventLog, count: Int32) throws {
         guard !pending.isEmpty else { return }
-        var byPartition: [Int32: [ProducerRecord]] = [:]
+        var byPartition: [Int32: [Pending]] = [:]
         var order: [Int32] = []
-        for (record, chosen) in pending {
-            let target = chosen ?? partition ?? eventLog.choosePartition(for: record, topic: topic, count: count)
+        for item in pending {
+            let target = item.partition ?? partition ?? eventLog.choosePartition(for: item.record, topic: topic, count: count)
             if byPartition[target] == nil { order.append(target) }
-            byPartition[target, default: []].append(record)
+            byPartition[target, default: []].append(item)
         }
         for target in order {
-            let records = byPartition[target]!
-            let result = try eventLog.append(records, to: topic, partition: target, durable: durable || ack)[0]
+            let items = byPartition[target]!
+            let result = try eventLog.append(items.map(\.record), to: topic, partition: target, durable: durable || ack)[0]
             if ack {
-                for index in 0..<records.count {
-                    Output.standard.line("{\"partition\":\(target),\"offset\":\(result.firstOffset.rawValue + Int64(index))}")
+                for (index, item) in items.enumerated() {
+                    Output.standard.line("{\"partition\":\(target),\"offset\":\(result.firstOffset.rawValue + Int64(index)),\"line\":\(item.line)}")
                 }
                 Output.standard.flush()
             }
