@@ -135,7 +135,9 @@ public final class PartitionLog: @unchecked Sendable {
         }
         var target = active
         if active.position > 0 && active.position + size > config.segmentBytes {
-            target = try roll(from: active, at: baseOffset)
+            // The new segment starts where the old one ended, even before a gap in explicit
+            // offsets: segments of our logs are contiguous, so `verify` can call a gap damage.
+            target = try roll(from: active, at: Offset(try active.segment.endOffset))
         }
         try encoder.buffer.withUnsafeBytes { try target.append($0, header: header) }
         bytesWritten += Int64(size)

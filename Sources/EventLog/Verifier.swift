@@ -106,6 +106,12 @@ public enum Verifier {
                 expectedNext = header.lastOffset + 1
                 position = batchEnd
             }
+            // Rewind never compacts and rolls at the previous end, so in its own logs a segment
+            // that stops short of the next one lost its tail (Kafka logs may have compaction gaps).
+            if log.isRewindLog, number + 1 < segments.count, let end = expectedNext, end < segments[number + 1].baseOffset {
+                report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(bytes.count), affectedOffsets: end...(segments[number + 1].baseOffset - 1),
+                                                        message: "segment ends before the next one begins: offsets missing (a truncated segment?)"))
+            }
         }
     }
 }
