@@ -164,14 +164,9 @@ final class Segment: @unchecked Sendable {
     }
 
     private func writeIndexes(_ index: SegmentIndex) throws {
-        var offsetBytes: [UInt8] = []
-        offsetBytes.reserveCapacity(index.offsets.count * OffsetIndexEntry.size)
-        for entry in index.offsets { offsetBytes += SegmentIndex.encode(entry) }
-        var timeBytes: [UInt8] = []
-        timeBytes.reserveCapacity(index.times.count * TimeIndexEntry.size)
-        for entry in index.times { timeBytes += SegmentIndex.encode(entry) }
-        try FileSystem.writeAtomically(offsetBytes, to: indexPath)
-        try FileSystem.writeAtomically(timeBytes, to: timeIndexPath)
+        let bytes = index.fileBytes
+        try FileSystem.writeAtomically(bytes.offsets, to: indexPath)
+        try FileSystem.writeAtomically(bytes.times, to: timeIndexPath)
     }
 
     // MARK: Changes (writer, or a reader following another process)

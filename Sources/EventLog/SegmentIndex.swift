@@ -83,6 +83,17 @@ public struct SegmentIndex: Sendable, Equatable {
         return bytes
     }
 
+    /// The bytes of the `.index` and `.timeindex` files for this index.
+    public var fileBytes: (offsets: [UInt8], times: [UInt8]) {
+        var offsetBytes: [UInt8] = []
+        offsetBytes.reserveCapacity(offsets.count * OffsetIndexEntry.size)
+        for entry in offsets { offsetBytes += Self.encode(entry) }
+        var timeBytes: [UInt8] = []
+        timeBytes.reserveCapacity(times.count * TimeIndexEntry.size)
+        for entry in times { timeBytes += Self.encode(entry) }
+        return (offsetBytes, timeBytes)
+    }
+
     /// The longest valid prefix of an `.index` file: strictly increasing offsets and positions below
     /// `logSize`. Stops at the first entry that breaks the rule (zero padding included).
     public static func decodeOffsets(_ bytes: [UInt8], logSize: Int) -> [OffsetIndexEntry] {

@@ -110,13 +110,8 @@ enum SegmentRecovery {
     }
 
     static func rewriteIndexes(of segment: Segment, _ index: SegmentIndex) throws {
-        var offsetBytes: [UInt8] = []
-        for entry in index.offsets { offsetBytes += SegmentIndex.encode(entry) }
-        var timeBytes: [UInt8] = []
-        for entry in index.times { timeBytes += SegmentIndex.encode(entry) }
-        let offsetFile = try SystemFile(path: segment.indexPath, mode: .createOrTruncate)
-        try offsetFile.write(offsetBytes, at: 0)
-        let timeFile = try SystemFile(path: segment.timeIndexPath, mode: .createOrTruncate)
-        try timeFile.write(timeBytes, at: 0)
+        let bytes = index.fileBytes
+        try SystemFile(path: segment.indexPath, mode: .createOrTruncate).write(bytes.offsets, at: 0)
+        try SystemFile(path: segment.timeIndexPath, mode: .createOrTruncate).write(bytes.times, at: 0)
     }
 }

@@ -195,26 +195,17 @@ public enum FileSystem {
 
     /// Replaces `path` atomically: write a temporary file, fsync it, rename over, fsync the directory.
     /// Crash points: before the rename the old file is intact (a stale `.tmp` is ignored and
-    /// overwritten next time); after it, the new one is complete.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    /// overwritten next time); after it, the new one is complete. With `sync` false (caches that
+    /// are rebuilt when lost, like view snapshots) the fsyncs are skipped: a crash may then leave
+    /// an unreadable file under the final name, which readers treat as absent.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, sync: Bool = true) throws {
         let temporary = path + ".tmp"
         let file = try SystemFile(path: temporary, mode: .createOrTruncate)
         try file.write(bytes, at: 0)
-        try file.sync()
+        if sync { try file.sync() }
         file.close()
         try rename(temporary, to: path)
-        try syncDirectory(parent(of: path))
-    }
-
-    /// Replaces `path` by rename without fsync: for caches (view snapshots) that are rebuilt when
-    /// lost. A crash may leave the old file, the new one, or an unreadable one — never a torn mix
-    /// visible under the final name on ext4's rename semantics; readers treat garbage as absent.
-    public static func replaceWithoutSync(_ bytes: [UInt8], at path: String) throws {
-        let temporary = path + ".tmp"
-        let file = try SystemFile(path: temporary, mode: .createOrTruncate)
-        try file.write(bytes, at: 0)
-        file.close()
-        try rename(temporary, to: path)
+        if sync { try syncDirectory(parent(of: path)) }
     }
 
     public static func parent(of path: String) -> String {

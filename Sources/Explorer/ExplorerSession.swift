@@ -38,6 +38,17 @@ public final class ExplorerSession {
         self.monotonic = monotonic
     }
 
+    /// Runs effects and feeds their messages back into `update`, at most `budget` effects a turn
+    /// (what one key press or tick may cost); what is left stays in `pending` for the next turn.
+    public func drain(_ pending: inout [Effect], into state: inout ExplorerState, budget: Int = 200) {
+        var remaining = budget
+        while !pending.isEmpty && remaining > 0 {
+            let effect = pending.removeFirst()
+            for message in perform(effect) { pending += Explorer.update(&state, message) }
+            remaining -= 1
+        }
+    }
+
     public func perform(_ effect: Effect) -> [Message] {
         do {
             return try attempt(effect)

@@ -104,7 +104,7 @@ public final class SnapshotStore: @unchecked Sendable {
             }
         }
         // A cache: no fsync (two syncs per snapshot cost a key press its frame budget).
-        let write = { () throws in try FileSystem.replaceWithoutSync(Array(try JSONEncoder().encode(snapshot)), at: path) }
+        let write = { () throws in try FileSystem.writeAtomically(Array(try JSONEncoder().encode(snapshot)), to: path, sync: false) }
         guard let writer else { return try write() }
         let job = SendableBox(write)
         writer.async { try? job.value() }

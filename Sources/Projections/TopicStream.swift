@@ -43,17 +43,8 @@ final class TopicStream {
 
     /// The next event in merge order without consuming it; nil when every partition is at its end.
     func peek() throws -> (slot: Int, event: EventView)? {
-        var best: (Int, MergeKey)?
-        for slot in heads.indices {
-            guard try fill(slot) else { continue }
-            let record = heads[slot].records[heads[slot].index]
-            let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: heads[slot].stream.partition.topicPartition.partition,
-                               offset: record.offset.rawValue)
-            if best == nil || key < best!.1 { best = (slot, key) }
-        }
-        guard let (slot, _) = best else { return nil }
-        let head = heads[slot]
-        return (slot, EventView(partition: head.stream.partition.topicPartition.partition, record: head.records[head.index]))
+        guard let run = try nextRun() else { return nil }
+        return (run.slot, EventView(partition: run.partition, record: run.records[run.start]))
     }
 
     func consume(_ slot: Int) { consume(slot, count: 1) }

@@ -22,12 +22,7 @@ func runExplorerBenchmark(logDirectory: String, directory: String, events: Int) 
     state.height = 30
     func drain(_ effects: [Effect]) {
         var pending = effects
-        var budget = 200
-        while !pending.isEmpty && budget > 0 {
-            let effect = pending.removeFirst()
-            for message in session.perform(effect) { pending += Explorer.update(&state, message) }
-            budget -= 1
-        }
+        session.drain(&pending, into: &state)
     }
     drain([.loadTopics])
     var screen = Explorer.render(state, width: 100, height: 30)

@@ -33,7 +33,7 @@ enum ExplorerRunner {
         var pending: [Effect] = [.loadTopics]
         var nextTick = monotonicSeconds() + 0.1
         while true {
-            drain(&pending, &state, session)
+            session.drain(&pending, into: &state)
             if state.quitting || terminalStopRequested != 0 { break }
             terminal.paint(Explorer.render(state, width: state.width, height: state.height))
             let waitMs = max(0, Int((nextTick - monotonicSeconds()) * 1000))
@@ -50,15 +50,6 @@ enum ExplorerRunner {
         }
     }
 
-    /// Runs effects and feeds their messages back, at most `budget` effects per turn.
-    static func drain(_ pending: inout [Effect], _ state: inout ExplorerState, _ session: ExplorerSession, budget: Int = 200) {
-        var remaining = budget
-        while !pending.isEmpty && remaining > 0 {
-            let effect = pending.removeFirst()
-            for message in session.perform(effect) { pending += Explorer.update(&state, message) }
-            remaining -= 1
-        }
-    }
 }
 
 func monotonicSeconds() -> Double {
