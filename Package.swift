@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "CRC32C"),
@@ -18,7 +19,8 @@ let package = Package(
         .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]),
         .target(name: "Interop", dependencies: ["EventLog", "Payloads", "CCompression"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "EventLog", dependencies: ["CRC32C"]),
+        // SHA-256 for the tamper-evidence chain comes from swift-crypto (BoringSSL's SHA-NI code on Linux).
+        .target(name: "EventLog", dependencies: ["CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TestSupport", dependencies: ["EventLog", "Scenarios"]),
         .target(name: "Payloads"),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads"]),
@@ -35,7 +37,7 @@ let package = Package(
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
-        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "EventLog", "Payloads", "TestSupport", "CCompression"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],

@@ -1,28 +1,38 @@
-/// The open files of a partition's active segment and the bytes not yet flushed to its indexes.
-/// Index entries are buffered and written in groups: an index is a rebuildable hint, so losing the
-/// buffered part in a crash costs a short header walk at the next open, never data.
+/// The open files of a partition's active segment and the bytes not yet flushed to its indexes and
+/// chain. Index and chain entries are buffered and written in groups: both can be recomputed from
+/// the `.log`, so losing the buffered part in a crash costs a walk at the next open, never data.
 final class ActiveSegmentWriter {
     let segment: Segment
     let log: SystemFile
     private let offsetIndex: SystemFile
     private let timeIndex: SystemFile
+    private let chain: SystemFile
     private(set) var position: Int
+    /// The chain value after the last batch written: the next batch's link hangs off it.
+    private(set) var chainValue: ChainValue
     private var offsetIndexSize: Int64
     private var timeIndexSize: Int64
+    private var chainSize: Int64
     private var pendingOffsetEntries: [UInt8] = []
     private var pendingTimeEntries: [UInt8] = []
+    private var pendingChainEntries: [UInt8] = []
 
     /// Flush index entries once this many bytes are pending (about 512 entries).
     private static let pendingIndexBytesMax = 4096
 
-    init(segment: Segment, position: Int) throws {
+    /// `chainEntries` and `chainValue` describe the `.chain` file as recovery left it: that many
+    /// entries, the last ending at `chainValue`.
+    init(segment: Segment, position: Int, chainEntries: Int, chainValue: ChainValue) throws {
         self.segment = segment
         self.position = position
+        self.chainValue = chainValue
         log = try SystemFile(path: segment.logPath, mode: .readWrite)
         offsetIndex = try SystemFile(path: segment.indexPath, mode: .readWrite)
         timeIndex = try SystemFile(path: segment.timeIndexPath, mode: .readWrite)
+        chain = try SystemFile(path: segment.chainPath, mode: .readWrite)
         offsetIndexSize = try offsetIndex.size()
         timeIndexSize = try timeIndex.size()
+        chainSize = SegmentChain.fileSize(entries: chainEntries)
     }
 
     /// Writes one encoded batch at the end of the log. On failure the partial write is cut off so the
@@ -37,8 +47,11 @@ final class ActiveSegmentWriter {
         let (offsetEntry, timeEntry) = segment.recordAppend(position: position, header: header)
         if let offsetEntry { pendingOffsetEntries += SegmentIndex.encode(offsetEntry) }
         if let timeEntry { pendingTimeEntries += SegmentIndex.encode(timeEntry) }
+        chainValue = chainValue.next(over: batch)
+        SegmentChain.encode(ChainEntry(lastOffset: header.lastOffset, position: Int32(position), size: Int32(batch.count), value: chainValue),
+                            into: &pendingChainEntries)
         position += batch.count
-        if pendingOffsetEntries.count + pendingTimeEntries.count >= Self.pendingIndexBytesMax {
+        if pendingOffsetEntries.count + pendingTimeEntries.count + pendingChainEntries.count >= Self.pendingIndexBytesMax {
             try flushIndexes()
         }
     }
@@ -54,14 +67,20 @@ final class ActiveSegmentWriter {
             timeIndexSize += Int64(pendingTimeEntries.count)
             pendingTimeEntries.removeAll(keepingCapacity: true)
         }
+        if !pendingChainEntries.isEmpty {
+            try chain.write(pendingChainEntries, at: chainSize)
+            chainSize += Int64(pendingChainEntries.count)
+            pendingChainEntries.removeAll(keepingCapacity: true)
+        }
     }
 
     /// Called when the segment rolls or the log closes: the final time entry, flushed indexes and a
-    /// synced log, so a sealed segment is complete on disk before the next one exists.
+    /// synced log and chain, so a sealed segment is complete on disk before the next one exists.
     func seal() throws {
         if let entry = segment.seal() { pendingTimeEntries += SegmentIndex.encode(entry) }
         try flushIndexes()
         try log.syncData()
+        try chain.syncData()
     }
 
     func close() {
@@ -69,5 +88,6 @@ final class ActiveSegmentWriter {
         log.close()
         offsetIndex.close()
         timeIndex.close()
+        chain.close()
     }
 }

@@ -42,22 +42,30 @@ public final class PartitionLog: @unchecked Sendable {
             return
         }
         if segments.isEmpty {
-            segments = [try Self.createSegment(in: directory, baseOffset: 0)]
+            segments = [try Self.createSegment(in: directory, baseOffset: 0, previousChain: .genesis)]
         }
         let active = segments[segments.count - 1]
-        let (state, notes) = try SegmentRecovery.recover(active, decompressor: decompressor)
-        active.install(state)
-        repairs = notes
-        writer = try ActiveSegmentWriter(segment: active, position: state.validBytes)
+        let before = segments.dropLast().last
+        let recovered = try SegmentRecovery.recover(active, decompressor: decompressor) {
+            // A lost `.chain` restarts from where the segment before ended (or the log's start).
+            before.flatMap(ChainRecovery.lastValue(of:)) ?? .genesis
+        }
+        active.install(recovered.state)
+        repairs = recovered.notes
+        writer = try ActiveSegmentWriter(segment: active, position: recovered.state.validBytes,
+                                         chainEntries: recovered.chain.entries, chainValue: recovered.chain.value)
     }
 
-    static func createSegment(in directory: String, baseOffset: Int64) throws -> Segment {
+    static func createSegment(in directory: String, baseOffset: Int64, previousChain: ChainValue) throws -> Segment {
         let segment = Segment(directory: directory, baseOffset: baseOffset, persistsIndexes: true)
         // Crash points: any of these files may be missing after a crash; an empty .log with missing
-        // indexes reopens as an empty segment whose indexes are recreated by recovery.
+        // indexes or chain reopens as an empty segment whose indexes are recreated by recovery, and
+        // whose chain restarts from the previous segment's last value.
         _ = try SystemFile(path: segment.logPath, mode: .createNew)
         _ = try SystemFile(path: segment.indexPath, mode: .createOrTruncate)
         _ = try SystemFile(path: segment.timeIndexPath, mode: .createOrTruncate)
+        try SystemFile(path: segment.chainPath, mode: .createOrTruncate)
+            .write(SegmentChain.encode(ChainHeader(baseOffset: baseOffset, previous: previousChain)), at: 0)
         try FileSystem.syncDirectory(directory)
         segment.install(Segment.State(builder: SegmentIndexBuilder(baseOffset: baseOffset), validBytes: 0, endOffset: baseOffset,
                                       problem: nil, incompleteTailBytes: 0, indexRepaired: false))
@@ -150,8 +158,8 @@ public final class PartitionLog: @unchecked Sendable {
     private func roll(from active: ActiveSegmentWriter, at baseOffset: Offset) throws -> ActiveSegmentWriter {
         try active.seal()
         bytesSynced = bytesWritten // seal synced everything written so far
-        let segment = try Self.createSegment(in: directory, baseOffset: baseOffset.rawValue)
-        let next = try ActiveSegmentWriter(segment: segment, position: 0)
+        let segment = try Self.createSegment(in: directory, baseOffset: baseOffset.rawValue, previousChain: active.chainValue)
+        let next = try ActiveSegmentWriter(segment: segment, position: 0, chainEntries: 0, chainValue: active.chainValue)
         active.close()
         segments.append(segment)
         writer = next
@@ -257,12 +265,14 @@ public final class PartitionLog: @unchecked Sendable {
         return removed
     }
 
-    /// Crash points: the `.log` goes first, so a crash leaves at worst orphan index files, which
-    /// name no segment and are ignored.
+    /// Crash points: the `.log` goes first, so a crash leaves at worst orphan index and chain files,
+    /// which name no segment and are ignored. The next segment's chain header holds the value this
+    /// one ended at, so the chain stays verifiable from the new start.
     private func delete(_ segment: Segment) throws {
         segment.closeFiles()
         try FileSystem.remove(segment.logPath)
         try FileSystem.remove(segment.indexPath)
         try FileSystem.remove(segment.timeIndexPath)
+        if FileSystem.exists(segment.chainPath) { try FileSystem.remove(segment.chainPath) }
     }
 }

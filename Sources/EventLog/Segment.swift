@@ -13,6 +13,7 @@ final class Segment: @unchecked Sendable {
     var logPath: String { Self.path(directory, baseOffset, "log") }
     var indexPath: String { Self.path(directory, baseOffset, "index") }
     var timeIndexPath: String { Self.path(directory, baseOffset, "timeindex") }
+    var chainPath: String { Self.path(directory, baseOffset, "chain") }
 
     private let lock = ConditionLock()
     private var file: SystemFile?

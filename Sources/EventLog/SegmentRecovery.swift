@@ -24,10 +24,18 @@ public struct RepairNote: Hashable, Sendable, CustomStringConvertible {
 //     the cut is reported;
 //   - if a valid batch follows, the damage is in the middle of the data: nothing is truncated and
 //     the open fails naming the file and P, because cutting there would destroy good events.
-// Indexes of the active segment are then rewritten from the batches that remain. A crash during
-// recovery leaves either the old file (recovery runs again) or the truncated one (already valid).
+// Indexes of the active segment are then rewritten from the batches that remain, and its hash chain
+// is brought in line (ChainRecovery). A crash during recovery leaves either the old file (recovery
+// runs again) or the truncated one (already valid).
 enum SegmentRecovery {
-    static func recover(_ segment: Segment, decompressor: BatchDecompressor) throws -> (Segment.State, [RepairNote]) {
+    struct Recovered {
+        var state: Segment.State
+        var notes: [RepairNote]
+        var chain: ChainRecovery.Outcome
+    }
+
+    /// `previousChain` gives the value the segment's chain starts from if its `.chain` is lost.
+    static func recover(_ segment: Segment, decompressor: BatchDecompressor, previousChain: () -> ChainValue) throws -> Recovered {
         let file = try SystemFile(path: segment.logPath, mode: .readWrite)
         defer { file.close() }
         let size = Int(try file.size())
@@ -71,9 +79,11 @@ enum SegmentRecovery {
             notes.append(RepairNote(path: segment.logPath, truncatedAt: Int64(cutAt), bytesRemoved: Int64(size - cutAt), reason: reason))
         }
         try rewriteIndexes(of: segment, builder.index)
-        let state = Segment.State(builder: builder, validBytes: cutAt ?? size, endOffset: endOffset, problem: nil,
+        let validBytes = cutAt ?? size
+        let chain = try ChainRecovery.recover(segment, log: UnsafeRawBufferPointer(rebasing: map.bytes[0..<validBytes]), previous: previousChain)
+        let state = Segment.State(builder: builder, validBytes: validBytes, endOffset: endOffset, problem: nil,
                                   incompleteTailBytes: 0, indexRepaired: true)
-        return (state, notes)
+        return Recovered(state: state, notes: notes + chain.notes, chain: chain)
     }
 
     private static func invalidity(of batch: WalkedBatch, in bytes: UnsafeRawBufferPointer, expectedAtLeast: Int64,

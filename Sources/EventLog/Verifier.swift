@@ -25,27 +25,89 @@ public struct VerifyReport: Sendable {
     public var staleIndexes: [String] = []
     /// Incomplete batches at the end of a partition: a torn write, or one in progress.
     public var incompleteTails: [String] = []
+    /// Each partition's hash chain as recomputed from its bytes.
+    public var heads: [ChainHead] = []
+    /// Heads recorded earlier that the log still passes through.
+    public var matchedExpectations: [ChainExpectation] = []
+}
+
+/// A partition's chain head recomputed from the log's bytes, and what the stored chain said of it.
+public struct ChainHead: Hashable, Sendable, CustomStringConvertible {
+    public enum Status: Hashable, Sendable {
+        /// Every batch hashed to the value its `.chain` entry recorded.
+        case verified
+        /// No `.chain` files (a Kafka capture, or a log written before chains): the head is still
+        /// computed from the bytes, so it can be recorded and checked later.
+        case unchained
+        /// The first batch whose link differs from the stored chain.
+        case broken(offset: Int64)
+    }
+
+    public var topicPartition: TopicPartition
+    /// The last offset of the last batch hashed; nil for an empty partition.
+    public var lastOffset: Int64?
+    public var value: ChainValue
+    public var status: Status
+    /// Batches at the end of the active segment not yet in its `.chain` (an append in progress).
+    public var unchainedTailBatches: Int
+
+    /// The form `verify --head` prints and `verify --expect` takes.
+    public var description: String { "\(topicPartition):\(lastOffset ?? -1):\(value.hex)" }
+}
+
+/// A head recorded earlier: after the batch ending at `lastOffset`, the chain must equal `value`.
+public struct ChainExpectation: Hashable, Sendable {
+    public var partition: String
+    public var lastOffset: Int64
+    public var value: ChainValue
+
+    /// Parses `TOPIC-PARTITION:LAST-OFFSET:HEX` (what `--head` prints).
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 3, let offset = Int64(parts[1]), let value = ChainValue(hex: String(parts[2])) else {
+            throw EventLogError(.invalidArgument, "expected head '\(text)' is not TOPIC-PARTITION:LAST-OFFSET:64-HEX-DIGITS (as `verify --head` prints)")
+        }
+        partition = String(parts[0])
+        lastOffset = offset
+        self.value = value
+    }
 }
 
 /// Reads every byte of every segment: each batch's CRC and records, offset order across batches
-/// and segments, and whether the index files agree with the log. Keeps going after a problem (to
-/// the next batch when the length field is intact, else to the next segment) so one run reports
-/// every problem. Never writes.
+/// and segments, whether the index files agree with the log, and the hash chain (ChainValue) of
+/// every batch against the `.chain` files and any heads recorded earlier. Keeps going after a
+/// problem (to the next batch when the length field is intact, else to the next segment) so one run
+/// reports every problem. Never writes.
 public enum Verifier {
-    public static func verify(_ log: EventLog) throws -> VerifyReport {
+    public static func verify(_ log: EventLog, expecting expectations: [ChainExpectation] = []) throws -> VerifyReport {
         var report = VerifyReport()
+        var unmet = expectations
         for topic in log.topics() {
             for partition in try log.partitions(of: topic.name) {
-                report.partitions += 1
-                try verify(partition, log: log, into: &report)
+                try verify(partition, log: log, expecting: &unmet, into: &report)
             }
+        }
+        for expectation in unmet {
+            report.problems.append(IntegrityProblem(path: log.directory, position: 0, affectedOffsets: nil,
+                                                    message: "recorded head \(expectation.partition):\(expectation.lastOffset) can't be checked: no batch of that partition ends at that offset"))
         }
         return report
     }
 
-    static func verify(_ partition: PartitionLog, log: EventLog, into report: inout VerifyReport) throws {
+    /// One partition (the explorer's integrity badge checks them one at a time).
+    public static func verify(_ partition: PartitionLog, log: EventLog, expecting expectations: [ChainExpectation] = []) throws -> VerifyReport {
+        var report = VerifyReport()
+        var unmet = expectations
+        try verify(partition, log: log, expecting: &unmet, into: &report)
+        return report
+    }
+
+    static func verify(_ partition: PartitionLog, log: EventLog, expecting expectations: inout [ChainExpectation],
+                       into report: inout VerifyReport) throws {
+        report.partitions += 1
         var decoder = BatchDecoder(decompressor: log.decompressor)
         var expectedNext: Int64?
+        var chain = ChainCheck(partition: partition.topicPartition, expectations: expectations)
         let segments = partition.segmentSnapshot()
         for (number, segment) in segments.enumerated() {
             report.segments += 1
@@ -53,6 +115,7 @@ public enum Verifier {
             let map = try MappedFile(file: file, count: Int(try file.size()))
             let state = try segment.prepared()
             if state.indexRepaired { report.staleIndexes.append(segment.indexPath) }
+            chain.begin(segment, isLast: number == segments.count - 1, logBytes: map.count, into: &report)
             var position = 0
             let bytes = map.bytes
             while position < bytes.count {
@@ -82,6 +145,7 @@ public enum Verifier {
                 guard let batchEnd else { break }
                 let header = try RecordBatchHeader(parsingPrefixAt: position, of: bytes, path: segment.logPath)
                 let affected = header.baseOffset...max(header.baseOffset, header.lastOffset)
+                let problemsBefore = report.problems.count
                 if let expected = expectedNext, header.baseOffset < expected {
                     report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(position), affectedOffsets: affected,
                                                             message: "offsets go back: batch starts at \(header.baseOffset), expected ≥ \(expected)"))
@@ -101,6 +165,8 @@ public enum Verifier {
                     report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(position), affectedOffsets: affected,
                                                             message: error.message))
                 }
+                chain.check(slice, position: position, header: header, path: segment.logPath,
+                            alreadyReported: report.problems.count > problemsBefore, into: &report)
                 report.batches += 1
                 report.bytes += Int64(batchEnd - position)
                 expectedNext = header.lastOffset + 1
@@ -112,6 +178,9 @@ public enum Verifier {
                 report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(bytes.count), affectedOffsets: end...(segments[number + 1].baseOffset - 1),
                                                         message: "segment ends before the next one begins: offsets missing (a truncated segment?)"))
             }
+            chain.end(segment, into: &report)
         }
+        report.heads.append(chain.head)
+        expectations = chain.unmetExpectations(elsewhere: expectations)
     }
 }

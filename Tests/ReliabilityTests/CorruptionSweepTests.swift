@@ -4,12 +4,13 @@ import TestSupport
 import XCTest
 
 /// Faults injected into copies of a log — bit flips, zeroed ranges, truncations and garbage
-/// appended, in segments and index files. Whatever the fault: no crash, no hang, errors name their
-/// file. A fault in bytes Kafka's CRC covers (or a truncation, or garbage appended) never makes a
-/// read return a record different from what was written, and `verify` reports it; a damaged index
-/// never changes what reads return. Bytes 0–7 and 12–15 of a batch (base offset, leader epoch) are
-/// outside Kafka's CRC by design: faults there are counted apart — the hash chain is what will
-/// catch them. `REWIND_FAULTS=N` sets the number of faults (default 200).
+/// appended, in segments, index files and hash-chain files. Whatever the fault: no crash, no hang,
+/// errors name their file. A fault in bytes Kafka's CRC covers (or a truncation, or garbage
+/// appended) never makes a read return a record different from what was written; a damaged index
+/// never changes what reads return. Every change to a segment is reported by `verify` — bytes 0–7
+/// and 12–15 of a batch (base offset, leader epoch), which Kafka's CRC leaves out, through the hash
+/// chain — and so is every change to a chain file's header or entries. `REWIND_FAULTS=N` sets the
+/// number of faults (default 200).
 final class CorruptionSweepTests: XCTestCase {
     func testInjectedFaultsAreDetectedAndNeverServeWrongData() throws {
         var random = SeededRandom.fromEnvironment()
@@ -34,15 +35,18 @@ final class CorruptionSweepTests: XCTestCase {
         }
         original.close()
         let files = try ["t-0", "t-1"].flatMap { name in try FileSystem.listDirectory(pristine + "/" + name).map { name + "/" + $0 } }
-            .filter { $0.hasSuffix(".log") || $0.hasSuffix("index") }
+            .filter { $0.hasSuffix(".log") || $0.hasSuffix("index") || $0.hasSuffix(".chain") }
         var logFaults = 0, logFaultsDetected = 0, indexFaults = 0, recordsChecked = 0, uncoveredFaults = 0
+        var chainFaults = 0, chainFaultsDetected = 0
         for fault in 0..<faults {
             let copy = directory.appending("copy")
             try? FileSystem.removeTree(copy)
             try copyTree(pristine, to: copy)
-            // Half the faults hit segments, half the two kinds of index.
-            let segments = files.filter { $0.hasSuffix(".log") }, indexes = files.filter { !$0.hasSuffix(".log") }
-            let target = (Bool.random(using: &random) ? segments : indexes).randomElement(using: &random)!
+            // Half the faults hit segments, a third the two kinds of index, the rest chain files.
+            let segments = files.filter { $0.hasSuffix(".log") }, indexes = files.filter { $0.hasSuffix("index") }
+            let chains = files.filter { $0.hasSuffix(".chain") }
+            let kind = Int.random(in: 0..<6, using: &random)
+            let target = (kind < 3 ? segments : kind < 5 ? indexes : chains).randomElement(using: &random)!
             let path = copy + "/" + target
             let before = try SystemFile(path: path, mode: .readOnly).readAll(limit: 1 << 30)
             var after = before
@@ -89,17 +93,22 @@ final class CorruptionSweepTests: XCTestCase {
                 }
             }
             let report = try Verifier.verify(log)
-            if target.hasSuffix(".log") && !outsideCRC {
-                if changed {
-                    logFaults += 1
-                    if !report.problems.isEmpty || !report.incompleteTails.isEmpty || !report.staleIndexes.isEmpty { logFaultsDetected += 1 }
-                    else { XCTFail("fault \(fault) in \(target) (\(before.count) → \(after.count) bytes) went unreported") }
-                }
+            let reported = !report.problems.isEmpty || !report.incompleteTails.isEmpty || !report.staleIndexes.isEmpty
+                || report.heads.contains { $0.unchainedTailBatches > 0 }
+            if target.hasSuffix(".log") && changed {
+                logFaults += 1
+                if reported { logFaultsDetected += 1 } else { XCTFail("fault \(fault) in \(target) (\(before.count) → \(after.count) bytes) went unreported") }
+            } else if target.hasSuffix(".chain") && changed {
+                // Bytes past the last whole entry (a partial entry appended) name no batch: harmless.
+                let wholeBytes = min(before.count, after.count) / ChainEntry.size * ChainEntry.size
+                guard after.count < before.count || before.prefix(wholeBytes) != after.prefix(wholeBytes) || after.count - before.count >= ChainEntry.size else { continue }
+                chainFaults += 1
+                if reported { chainFaultsDetected += 1 } else { XCTFail("fault \(fault) in \(target) (\(before.count) → \(after.count) bytes) went unreported") }
             } else if changed {
                 indexFaults += 1
             }
         }
-        print("corruption sweep: \(faults) faults, \(logFaults) changed CRC-covered segment bytes or lengths (\(logFaultsDetected) reported by verify), \(indexFaults) changed an index (reads stayed exact), \(uncoveredFaults) hit base-offset/leader-epoch bytes outside the CRC; \(recordsChecked) records served, 0 wrong unless reported above")
+        print("corruption sweep: \(faults) faults, \(logFaults) changed segment bytes or lengths (\(logFaultsDetected) reported by verify; \(uncoveredFaults) of them in base-offset/leader-epoch bytes outside the CRC), \(chainFaults) changed chain entries (\(chainFaultsDetected) reported), \(indexFaults) changed an index (reads stayed exact); \(recordsChecked) records served, 0 wrong unless reported above")
         XCTAssertGreaterThan(logFaults, faults / 4)
     }
 
