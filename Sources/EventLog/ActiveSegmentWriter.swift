@@ -1,6 +1,6 @@
-/// The open files of a partition's active segment and the bytes not yet flushed to its indexes and
-/// chain. Index and chain entries are buffered and written in groups: both can be recomputed from
-/// the `.log`, so losing the buffered part in a crash costs a walk at the next open, never data.
+/// The open files of a partition's active segment and the bytes not yet flushed to its indexes.
+/// Index entries are buffered and written in groups: an index is a rebuildable hint, so losing the
+/// buffered part in a crash costs a short header walk at the next open, never data.
 final class ActiveSegmentWriter {
     let segment: Segment
     let log: SystemFile
@@ -15,7 +15,7 @@ final class ActiveSegmentWriter {
     private var chainSize: Int64
     private var pendingOffsetEntries: [UInt8] = []
     private var pendingTimeEntries: [UInt8] = []
-    private var pendingChainEntries: [UInt8] = []
+    private var chainEntry: [UInt8] = []
 
     /// Flush index entries once this many bytes are pending (about 512 entries).
     private static let pendingIndexBytesMax = 4096
@@ -47,11 +47,16 @@ final class ActiveSegmentWriter {
         let (offsetEntry, timeEntry) = segment.recordAppend(position: position, header: header)
         if let offsetEntry { pendingOffsetEntries += SegmentIndex.encode(offsetEntry) }
         if let timeEntry { pendingTimeEntries += SegmentIndex.encode(timeEntry) }
+        // The chain entry is written at once (one small pwrite per batch), so a reader in another
+        // process can check every batch but the one being appended against the chain.
         chainValue = chainValue.next(over: batch)
+        chainEntry.removeAll(keepingCapacity: true)
         SegmentChain.encode(ChainEntry(lastOffset: header.lastOffset, position: Int32(position), size: Int32(batch.count), value: chainValue),
-                            into: &pendingChainEntries)
+                            into: &chainEntry)
+        try chain.write(chainEntry, at: chainSize)
+        chainSize += Int64(chainEntry.count)
         position += batch.count
-        if pendingOffsetEntries.count + pendingTimeEntries.count + pendingChainEntries.count >= Self.pendingIndexBytesMax {
+        if pendingOffsetEntries.count + pendingTimeEntries.count >= Self.pendingIndexBytesMax {
             try flushIndexes()
         }
     }
@@ -66,11 +71,6 @@ final class ActiveSegmentWriter {
             try timeIndex.write(pendingTimeEntries, at: timeIndexSize)
             timeIndexSize += Int64(pendingTimeEntries.count)
             pendingTimeEntries.removeAll(keepingCapacity: true)
-        }
-        if !pendingChainEntries.isEmpty {
-            try chain.write(pendingChainEntries, at: chainSize)
-            chainSize += Int64(pendingChainEntries.count)
-            pendingChainEntries.removeAll(keepingCapacity: true)
         }
     }
 

@@ -63,7 +63,7 @@ enum ChainRecovery {
         let total = kept + added.count / ChainEntry.size
         if found != nil, entries.count == kept, !added.isEmpty {
             notes.append(RepairNote(path: path, truncatedAt: nil, bytesRemoved: 0,
-                                    reason: "hash chain extended over \(added.count / ChainEntry.size) batches its buffered entries had not reached (crash)"))
+                                    reason: "hash chain extended over \(added.count / ChainEntry.size) batches whose entries a crash lost"))
         } else if let found, Int64(found.count) > SegmentChain.fileSize(entries: entries.count) {
             notes.append(RepairNote(path: path, truncatedAt: SegmentChain.fileSize(entries: entries.count),
                                     bytesRemoved: Int64(found.count) - SegmentChain.fileSize(entries: entries.count), reason: "bytes after the chain's last whole entry"))

@@ -13,6 +13,8 @@ public final class ExplorerSession {
     private var view: MaterializedView?
     private var viewIdentity = ""
     private var lastRows: [String: ViewRow] = [:]
+    /// Hash-chain checks for the integrity badges, run off the input loop.
+    let integrity = IntegrityMonitor()
     /// Where the view is folding to, while a sync is still catching up.
     private var pendingSync: (target: FoldTarget, asOf: String)?
 
@@ -152,7 +154,8 @@ public final class ExplorerSession {
                 let summary = try partition.summary()
                 return ExplorerState.PartitionEntry(partition: partition.topicPartition.partition, startOffset: summary.startOffset.rawValue,
                                                     endOffset: summary.endOffset.rawValue, bytes: summary.sizeInBytes,
-                                                    firstTimestamp: summary.firstTimestamp?.milliseconds, lastTimestamp: summary.largestTimestamp?.milliseconds)
+                                                    firstTimestamp: summary.firstTimestamp?.milliseconds, lastTimestamp: summary.largestTimestamp?.milliseconds,
+                                                    integrity: integrity.integrity(of: partition, in: log, endOffset: summary.endOffset.rawValue, now: monotonic()))
             }
             let retention = info.config.map { $0.retentionMs == 0 ? "forever" : Self.duration($0.retentionMs) } ?? "unknown"
             topics.append(ExplorerState.TopicEntry(name: info.name, retention: retention, partitions: partitions))

@@ -21,6 +21,17 @@ public struct ExplorerState: Hashable, Sendable {
         }
     }
 
+    /// What `verify` last said of a partition: its hash chain and CRCs (the integrity badge).
+    public enum Integrity: Hashable, Sendable {
+        case notChecked, checking
+        /// Every batch's CRC and chain link checked out.
+        case verified
+        /// CRCs check out; the partition has no `.chain` files (a Kafka capture).
+        case unchained
+        /// The first offset whose batch is damaged or differs from what was chained.
+        case broken(offset: Int64)
+    }
+
     public struct PartitionEntry: Hashable, Sendable {
         public var partition: Int32
         public var startOffset: Int64
@@ -28,13 +39,16 @@ public struct ExplorerState: Hashable, Sendable {
         public var bytes: Int64
         public var firstTimestamp: Int64?
         public var lastTimestamp: Int64?
-        public init(partition: Int32, startOffset: Int64, endOffset: Int64, bytes: Int64, firstTimestamp: Int64?, lastTimestamp: Int64?) {
+        public var integrity: Integrity
+        public init(partition: Int32, startOffset: Int64, endOffset: Int64, bytes: Int64, firstTimestamp: Int64?, lastTimestamp: Int64?,
+                    integrity: Integrity = .notChecked) {
             self.partition = partition
             self.startOffset = startOffset
             self.endOffset = endOffset
             self.bytes = bytes
             self.firstTimestamp = firstTimestamp
             self.lastTimestamp = lastTimestamp
+            self.integrity = integrity
         }
     }
 

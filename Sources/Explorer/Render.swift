@@ -35,10 +35,33 @@ extension Explorer {
         }
         if state.isLive { text += state.follow ? "  ● LIVE (following)" : "  ● LIVE" }
         if state.isReadOnly { text += "  read-only" }
+        if let partition = state.currentPartition { text += "  " + integrityText(partition.integrity) }
         let right = state.logLabel + " "
         screen.put(text, column: 0, row: rect.y, style: .title, limit: rect.width)
         let rightStart = rect.width - DisplayWidth.of(right)
         if rightStart > DisplayWidth.of(text) + 2 { screen.put(right, column: rightStart, row: rect.y, style: .title) }
+    }
+
+    /// One cell before each partition: ✓ chain verified, ○ CRCs fine but no chain (a Kafka capture),
+    /// ✗ broken, … checking, ? not checked yet.
+    static func integrityBadge(_ integrity: ExplorerState.Integrity) -> (String, Style) {
+        switch integrity {
+        case .verified: ("✓", Style(.good))
+        case .unchained: ("○", .muted)
+        case .broken: ("✗", Style(.bad, bold: true))
+        case .checking: ("…", .muted)
+        case .notChecked: ("?", .muted)
+        }
+    }
+
+    static func integrityText(_ integrity: ExplorerState.Integrity) -> String {
+        switch integrity {
+        case .verified: "✓ chain verified"
+        case .unchained: "○ no chain, CRCs ok"
+        case let .broken(offset): "✗ BROKEN at offset \(offset)"
+        case .checking: "… checking chain"
+        case .notChecked: "? chain not checked"
+        }
     }
 
     static let sparks: [Character] = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
@@ -113,9 +136,11 @@ extension Explorer {
             }
             for (partitionIndex, partition) in topic.partitions.enumerated() where row < bottom {
                 let selected = topicIndex == state.topicIndex && partitionIndex == state.partitionIndex
-                let text = " p\(partition.partition) \(partition.startOffset)..<\(partition.endOffset) \(bytes(partition.bytes))"
-                screen.put(text, column: inner.x, row: row, style: selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain, limit: inner.width)
+                let text = "p\(partition.partition) \(partition.startOffset)..<\(partition.endOffset) \(bytes(partition.bytes))"
+                let (badge, badgeStyle) = integrityBadge(partition.integrity)
+                screen.put(text, column: inner.x + 1, row: row, style: selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain, limit: inner.width - 1)
                 if selected { screen.restyle(column: inner.x, row: row, width: inner.width, style: focused ? .selected : Style(.accent, bold: true)) }
+                screen.put(badge, column: inner.x, row: row, style: selected && focused ? .selected : badgeStyle, limit: 1)
                 row += 1
             }
         }

@@ -166,7 +166,7 @@ final class HashChainTests: XCTestCase {
 
     // MARK: Crash points
 
-    /// Chain entries are buffered: after a crash the file may lack the last ones, carry ones for a
+    /// After a crash the chain file may lack its last entries (power loss), carry ones for a
     /// torn tail, or end in zeros. A writable open mends each and the result verifies.
     func testRecoveryCompletesTrimsAndUnpadsTheChain() throws {
         try writeLog(batches: 12)

@@ -102,6 +102,33 @@ final class ExplorerSessionTests: XCTestCase {
         XCTAssertGreaterThan(rows.count, 10)
         XCTAssertEqual(rows.last?.after, rows.dropFirst().reduce(rows.first!.after) { $1.before == $0 ? $1.after : "mismatch" })
     }
+
+    /// The badge comes from a background check: first "checking", then what `verify` found; a value
+    /// edited behind the log's back (CRC fixed up) shows as broken at that batch, in the header too.
+    func testIntegrityBadgesComeFromABackgroundChainCheck() throws {
+        guard case let .topicsLoaded(first, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
+        XCTAssertEqual(first[0].partitions.map(\.integrity), [.checking, .checking])
+        session.integrity.waitUntilIdle()
+        guard case let .topicsLoaded(checked, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
+        XCTAssertEqual(checked[0].partitions.map(\.integrity), [.verified, .verified])
+
+        let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        let segment = partition.segmentSnapshot()[0]
+        let file = try SystemFile(path: segment.logPath, mode: .readWrite)
+        var header = try file.read(at: 0, count: 12)
+        header[7] ^= 0x02 // the base offset: outside Kafka's CRC, inside the chain
+        try file.write(header, at: 0)
+        file.close()
+        let reader = try EventLog.open(log.directory, mode: .readOnly)
+        defer { reader.close() }
+        let tampered = IntegrityMonitor.check(try reader.partition(partition.topicPartition), in: reader)
+        XCTAssertEqual(tampered, .broken(offset: segment.baseOffset ^ 0x02))
+        var state = ExplorerState()
+        state.topics = [ExplorerState.TopicEntry(name: "payments", retention: "forever", partitions: [
+            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 10, bytes: 1, firstTimestamp: nil, lastTimestamp: nil, integrity: tampered)])]
+        let screen = Explorer.render(state, width: 100, height: 20)
+        XCTAssertTrue(screen.text.contains("✗ BROKEN at offset \(segment.baseOffset ^ 0x02)"), screen.text)
+    }
 }
 
 extension Int64 {

@@ -12,11 +12,13 @@ func fixtureState(width: Int = 80, height: Int = 24) -> ExplorerState {
     state.isReadOnly = false
     state.topics = [
         ExplorerState.TopicEntry(name: "payments", retention: "forever", partitions: [
-            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 1200, bytes: 150_000, firstTimestamp: 1_700_000_000_000, lastTimestamp: 1_700_200_000_000),
-            ExplorerState.PartitionEntry(partition: 1, startOffset: 0, endOffset: 980, bytes: 121_000, firstTimestamp: 1_700_000_000_500, lastTimestamp: 1_700_199_000_000),
+            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 1200, bytes: 150_000, firstTimestamp: 1_700_000_000_000, lastTimestamp: 1_700_200_000_000,
+                                         integrity: .verified),
+            ExplorerState.PartitionEntry(partition: 1, startOffset: 0, endOffset: 980, bytes: 121_000, firstTimestamp: 1_700_000_000_500, lastTimestamp: 1_700_199_000_000,
+                                         integrity: .broken(offset: 412)),
         ]),
         ExplorerState.TopicEntry(name: "payments-flagged", retention: "7d", partitions: [
-            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 31, bytes: 7_000, firstTimestamp: nil, lastTimestamp: nil),
+            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 31, bytes: 7_000, firstTimestamp: nil, lastTimestamp: nil, integrity: .checking),
         ]),
     ]
     state.followers = [ExplorerState.Follower(name: "pipeline.flagger → payments", position: 2100, end: 2180)]

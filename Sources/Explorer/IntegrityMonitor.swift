@@ -1,0 +1,55 @@
+import Dispatch
+import EventLog
+
+/// Checks partitions' hash chains (and CRCs) with `Verifier` on a background queue, one partition at
+/// a time, so the badge costs the input loop nothing: hashing a 1 GB partition takes about a second.
+/// A partition that grew is checked again, at most every `recheckSeconds`, and keeps showing its
+/// last result meanwhile.
+final class IntegrityMonitor: @unchecked Sendable {
+    private struct Result {
+        var endOffset: Int64
+        var integrity: ExplorerState.Integrity
+        var checkedAt: Double
+    }
+
+    private let lock = ConditionLock()
+    private var results: [TopicPartition: Result] = [:]
+    private var running: Set<TopicPartition> = []
+    private let queue = DispatchQueue(label: "rewind.integrity", qos: .utility)
+    private let recheckSeconds: Double
+
+    init(recheckSeconds: Double = 30) { self.recheckSeconds = recheckSeconds }
+
+    /// The latest known integrity of `partition`, starting a check when none is current.
+    func integrity(of partition: PartitionLog, in log: EventLog, endOffset: Int64, now: Double) -> ExplorerState.Integrity {
+        let id = partition.topicPartition
+        return lock.withLock {
+            let known = results[id]
+            let stale = known.map { $0.endOffset != endOffset && now - $0.checkedAt >= recheckSeconds } ?? true
+            if stale && !running.contains(id) {
+                running.insert(id)
+                queue.async { [self] in
+                    let integrity = Self.check(partition, in: log)
+                    lock.withLock {
+                        running.remove(id)
+                        results[id] = Result(endOffset: endOffset, integrity: integrity, checkedAt: now)
+                        lock.broadcast()
+                    }
+                }
+            }
+            return known?.integrity ?? .checking
+        }
+    }
+
+    /// Blocks until no check is running (tests).
+    func waitUntilIdle() {
+        lock.withLock { while !running.isEmpty { lock.wait() } }
+    }
+
+    static func check(_ partition: PartitionLog, in log: EventLog) -> ExplorerState.Integrity {
+        guard let report = try? Verifier.verify(partition, log: log), let head = report.heads.first else { return .broken(offset: partition.startOffset.rawValue) }
+        if case let .broken(offset) = head.status { return .broken(offset: offset) }
+        if let problem = report.problems.first { return .broken(offset: problem.affectedOffsets?.lowerBound ?? partition.startOffset.rawValue) }
+        return head.status == .verified ? .verified : .unchained
+    }
+}
