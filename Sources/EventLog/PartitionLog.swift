@@ -233,7 +233,14 @@ public final class PartitionLog: @unchecked Sendable {
             let before = segments.count
             segments.removeAll { !present.contains($0.baseOffset) } // deleted by retention
             changed = changed || segments.count != before
-            for segment in segments.suffix(2) where try segment.refresh() { changed = true }
+            // Any segment read while it was still active may have grown since, even several rolls
+            // back if the writer rolled more than once between two polls: one that ends before the
+            // next begins is looked at again (a stat when nothing changed).
+            for (index, segment) in segments.enumerated() {
+                let next = index + 1 < segments.count ? segments[index + 1].baseOffset : nil
+                guard let known = segment.knownEndOffset, next.map({ known < $0 }) ?? true else { continue }
+                if try segment.refresh() { changed = true }
+            }
             return changed
         }
     }

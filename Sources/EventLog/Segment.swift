@@ -65,6 +65,8 @@ final class Segment: @unchecked Sendable {
     }
 
     var endOffset: Int64 { get throws { try prepared().endOffset } }
+    /// The end offset if the segment was loaded already (nil otherwise: loading reads it fresh).
+    var knownEndOffset: Int64? { lock.withLock { state?.endOffset } }
     var validBytes: Int { get throws { try prepared().validBytes } }
     var index: SegmentIndex { get throws { try prepared().builder.index } }
     /// The largest timestamp in the segment, or nil when it holds no timestamped record.

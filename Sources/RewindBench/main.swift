@@ -18,6 +18,8 @@ struct Arguments {
     var viewsOnly = false
     /// Only section 6, on an existing bank log (`--log`): run in a fresh process by section 5.
     var explorerOnly = false
+    /// Only section 7 (one writer with followers, many producers).
+    var concurrencyOnly = false
     var log = ""
 
     init() {
@@ -29,6 +31,7 @@ struct Arguments {
             case "--profile-scan": profileScan = true
             case "--views-only": viewsOnly = true
             case "--explorer-only": explorerOnly = true
+            case "--concurrency-only": concurrencyOnly = true
             case "--log": log = iterator.next() ?? log
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
@@ -96,9 +99,16 @@ if arguments.explorerOnly {
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
+if arguments.concurrencyOnly {
+    try FileSystem.createDirectories(arguments.directory)
+    try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
+    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
+    exit(0)
+}
 if arguments.viewsOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
+try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
@@ -350,6 +360,7 @@ final class LatencyBox: @unchecked Sendable {
 }
 
 try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
+try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
 
 print("\n| figure | Rewind | baseline (same run) | ratio | goal |")
 print("|---|---|---|---|---|")
