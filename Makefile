@@ -4,7 +4,7 @@ SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
 APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq
 
-.PHONY: deps build release demo test bench fuzz clean
+.PHONY: deps build release demo test soak bench fuzz clean
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
@@ -32,6 +32,16 @@ test: deps
 	failed=$$(echo "$$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/'); \
 	if [ -z "$$total" ]; then echo "tests: no XCTest summary found"; exit 1; fi; \
 	echo "tests: $$((total - failed)) passed, $$failed failed"; exit $$status
+
+# The long reliability runs (README "Reliability"): 200 kill -9 trials, 10,000 injected faults, the
+# tailing and producer checks, then the concurrency figures at 10M events (release build).
+SOAK_TRIALS ?= 200
+SOAK_FAULTS ?= 10000
+soak: deps
+	$(SWIFT) build --build-tests
+	REWIND_KILL_TRIALS=$(SOAK_TRIALS) REWIND_FAULTS=$(SOAK_FAULTS) $(SWIFT) test --skip-build --filter "KillNineTests|CorruptionSweepTests|ConcurrentTailingTests|HashChainTests" 2>&1 | tee .build/soak-output.txt | grep -E "kill -9 trials|corruption sweep|error|Executed"
+	$(SWIFT) build -c release --product RewindBench
+	.build/release/RewindBench --concurrency-only --events 10000000
 
 # libFuzzer over every decoder and importer (Sources/RewindFuzz), from the seeds in Fuzz/corpus.
 # Its own build folder: the sanitizers instrument every module it links.

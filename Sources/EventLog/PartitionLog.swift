@@ -18,6 +18,8 @@ public final class PartitionLog: @unchecked Sendable {
     private var syncInProgress = false
     private var failed: EventLogError?
     public private(set) var repairs: [RepairNote] = []
+    /// Aborted transactions as of an end offset (see AbortedTransactions); guarded by `lock`.
+    var abortedCache: (endOffset: Int64, value: AbortedTransactions)?
 
     // MARK: Opening
 

@@ -265,7 +265,7 @@ public struct RecordBatchEncoder {
     /// Encodes `records` as one batch starting at `baseOffset`; returns the batch's header.
     @discardableResult
     public mutating func encode(_ records: [ProducerRecord], baseOffset: Offset, producer: ProducerIdentity = .none,
-                                partitionLeaderEpoch: Int32 = 0, isTransactional: Bool = false,
+                                partitionLeaderEpoch: Int32 = 0, isTransactional: Bool = false, isControl: Bool = false,
                                 offsetDeltas: [Int64]? = nil) -> RecordBatchHeader {
         precondition(!records.isEmpty, "a batch holds at least one record")
         precondition(offsetDeltas == nil || offsetDeltas!.count == records.count, "one offset delta per record")
@@ -279,7 +279,7 @@ public struct RecordBatchEncoder {
             let body = Self.bodySize(record, offsetDelta: delta(index), timestampDelta: record.timestamp.milliseconds &- baseTimestamp)
             total += varlongSize(Int64(body)) + body
         }
-        let attributes: Int16 = isTransactional ? 0x10 : 0
+        let attributes: Int16 = (isTransactional ? 0x10 : 0) | (isControl ? 0x20 : 0)
         let header = RecordBatchHeader(
             baseOffset: baseOffset.rawValue, batchLength: Int32(total - RecordBatchHeader.lengthPrefixSize),
             partitionLeaderEpoch: partitionLeaderEpoch, magic: 2, crc: 0, attributes: attributes,

@@ -29,7 +29,7 @@ public enum EventPreview {
 /// The lines of the event detail overlay: positions, times, key, headers, batch facts, and the
 /// value pretty-printed (JSON) or as a hex + ASCII dump (binary).
 public enum EventDetail {
-    public static func lines(_ record: Record, topic: String, partition: Int32) -> [String] {
+    public static func lines(_ record: Record, topic: String, partition: Int32, aborted: Bool = false) -> [String] {
         var lines: [String] = []
         lines.append("Position:")
         lines.append("  \(topic)-\(partition) offset \(record.offset)   batch at byte \(record.batch.position) of its segment (\(record.batch.sizeInBytes) bytes)")
@@ -46,6 +46,7 @@ public enum EventDetail {
         lines.append("  base offset \(record.batch.baseOffset)  last offset \(record.batch.lastOffset)  magic \(record.batch.magic)  compression \(record.batch.compression)")
         lines.append("  producer id \(record.batch.producerId)  epoch \(record.batch.producerEpoch)  base sequence \(record.batch.baseSequence)  leader epoch \(record.batch.partitionLeaderEpoch)")
         lines.append("  transactional \(record.batch.isTransactional)  control \(record.batch.isControl)")
+        if aborted { lines.append("  ABORTED: its transaction ended in an ABORT marker (views and read_committed consumers skip it)") }
         guard let value = record.value else {
             lines.append("Value:")
             lines.append("  null (tombstone)")

@@ -89,7 +89,9 @@ public final class ExplorerSession {
             guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first, record.offset.rawValue == offset else {
                 return [.failed("no event at offset \(offset)")]
             }
-            return [.detailLoaded(EventDetail.lines(record, topic: topic, partition: partition))]
+            let target = try partitionLog(topic, partition)
+            let aborted = try record.batch.isTransactional && target.abortedTransactions().contains(producerId: record.batch.producerId, offset: offset)
+            return [.detailLoaded(EventDetail.lines(record, topic: topic, partition: partition, aborted: aborted))]
         case let .syncView(name, topic, partition, offset):
             let view = try openView(name, topic)
             guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
@@ -199,13 +201,15 @@ public final class ExplorerSession {
             let before = try scanBackward(target, from: cursor - 1, wanted: max(0, count - after.count), matcher: matcher)
             records = before + after
             let chosen = after.first?.offset.rawValue ?? before.last?.offset.rawValue ?? cursor
-            return .eventsLoaded(rows: records.map { row($0, partition) }, cursor: chosen)
+            let aborted = try target.abortedTransactions()
+            return .eventsLoaded(rows: records.map { row($0, partition, aborted) }, cursor: chosen)
         }
         let first = max(start, min(cursor - Int64(count / 2), end - Int64(count)))
         records = try target.read(from: Offset(first), maxRecords: count)
         var chosen = records.first { $0.offset.rawValue >= cursor }?.offset.rawValue ?? records.last?.offset.rawValue ?? cursor
         if records.isEmpty { chosen = cursor }
-        return .eventsLoaded(rows: records.map { row($0, partition) }, cursor: chosen)
+        let aborted = try target.abortedTransactions()
+        return .eventsLoaded(rows: records.map { row($0, partition, aborted) }, cursor: chosen)
     }
 
     /// Up to `wanted` matching records before `from`, oldest first, reading backwards in chunks.
@@ -229,12 +233,14 @@ public final class ExplorerSession {
         return found
     }
 
-    private func row(_ record: Record, _ partition: Int32) -> ExplorerState.EventRow {
-        ExplorerState.EventRow(partition: partition, offset: record.offset.rawValue, timestamp: record.timestamp.milliseconds,
-                               key: record.key.map { EventPreview.oneLine($0, limit: 40) } ?? "∅",
-                               preview: record.batch.isControl ? "⟨transaction marker: \(ControlRecord(key: record.key, value: record.value).map(\.description) ?? "unreadable")⟩"
-                                   : record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)",
-                               isControl: record.batch.isControl)
+    private func row(_ record: Record, _ partition: Int32, _ aborted: AbortedTransactions) -> ExplorerState.EventRow {
+        let value = record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)"
+        let isAborted = record.batch.isTransactional && aborted.contains(producerId: record.batch.producerId, offset: record.offset.rawValue)
+        return ExplorerState.EventRow(partition: partition, offset: record.offset.rawValue, timestamp: record.timestamp.milliseconds,
+                                      key: record.key.map { EventPreview.oneLine($0, limit: 40) } ?? "∅",
+                                      preview: record.batch.isControl ? "⟨transaction marker: \(ControlRecord(key: record.key, value: record.value).map(\.description) ?? "unreadable")⟩"
+                                          : isAborted ? "⟨aborted⟩ " + value : value,
+                                      isControl: record.batch.isControl || isAborted)
     }
 
     func loadTimeline(_ topic: String, buckets: Int) throws -> Message {

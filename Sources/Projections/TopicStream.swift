@@ -92,7 +92,13 @@ final class TopicStream {
     private func fill(_ slot: Int) throws -> Bool {
         if heads[slot].index < heads[slot].records.count { return true }
         while let (records, context) = try heads[slot].stream.nextBatch() {
-            if context.header.isControl {
+            // Views read committed data, as Kafka's read_committed consumers do: markers and the
+            // records of aborted transactions are not events, and not gaps either.
+            var aborted = false
+            if context.header.isTransactional {
+                aborted = try heads[slot].stream.partition.abortedTransactions().contains(context.header, offset: context.header.baseOffset)
+            }
+            if context.header.isControl || aborted {
                 heads[slot].expected = max(heads[slot].expected, context.header.lastOffset + 1)
                 continue
             }

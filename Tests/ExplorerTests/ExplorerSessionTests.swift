@@ -103,6 +103,21 @@ final class ExplorerSessionTests: XCTestCase {
         XCTAssertEqual(rows.last?.after, rows.dropFirst().reduce(rows.first!.after) { $1.before == $0 ? $1.after : "mismatch" })
     }
 
+    func testAbortedTransactionRecordsAreMarkedInRowsAndDetail() throws {
+        let partition = try TransactionFixture.write(into: directory.appending("capture"))
+        let capture = try EventLog.open(partition, mode: .readOnly)
+        defer { capture.close() }
+        let reader = ExplorerSession(log: capture, snapshots: SnapshotStore(logDirectory: capture.directory, cacheRoot: directory.appending("cache2")),
+                                     now: { Timestamp(milliseconds: 1_700_100_000_000) })
+        guard case let .eventsLoaded(rows, _) = only(reader.perform(.loadEvents(topic: "payments", partition: 0, around: 0, count: 20, filter: nil))) else { return XCTFail() }
+        XCTAssertEqual(rows.map { $0.preview.hasPrefix("⟨aborted⟩") }, [false, false, true, true, false, false, false, false, false])
+        XCTAssertEqual(rows.map(\.isControl), [false, false, true, true, false, true, true, false, true])
+        guard case let .detailLoaded(lines) = only(reader.perform(.loadDetail(topic: "payments", partition: 0, offset: 3))) else { return XCTFail() }
+        XCTAssertTrue(lines.contains { $0.contains("ABORTED") })
+        guard case let .detailLoaded(committed) = only(reader.perform(.loadDetail(topic: "payments", partition: 0, offset: 4))) else { return XCTFail() }
+        XCTAssertFalse(committed.contains { $0.contains("ABORTED") })
+    }
+
     /// The badge comes from a background check: first "checking", then what `verify` found; a value
     /// edited behind the log's back (CRC fixed up) shows as broken at that batch, in the header too.
     func testIntegrityBadgesComeFromABackgroundChainCheck() throws {

@@ -171,6 +171,24 @@ final class ProjectionsTests: XCTestCase {
         XCTAssertEqual(runner.progress.gaps, [OffsetGap(partition: 0, from: 0, to: start.rawValue)])
     }
 
+    /// Views read committed data: the records of an aborted transaction are skipped — matched by
+    /// producer, since another producer's committed batch sits inside the aborted span — and
+    /// neither they nor the markers count as gaps.
+    func testAbortedTransactionsAreSkippedByViews() throws {
+        let partition = try TransactionFixture.write(into: directory.path)
+        let log = try EventLog.open(partition, mode: .readOnly)
+        defer { log.close() }
+        let target = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        XCTAssertEqual(try target.abortedTransactions().ranges, [AbortedTransactions.Range(producerId: 7, firstOffset: 2, lastOffset: 4)])
+        let runner = try ViewRunner(log: log, topic: "payments", projection: BalancesProjection(), snapshots: nil)
+        try runner.run()
+        XCTAssertEqual(runner.state.mapValues(\.balance), ["A": 21, "B": 5])
+        XCTAssertEqual(runner.progress.gaps, [])
+        let spec = try ViewRunner(log: log, topic: "payments", projection: try SpecProjection(parsing: "count by account"), snapshots: nil)
+        try spec.run()
+        XCTAssertEqual(spec.rows().map { $0.values.first?.number ?? -1 }, [3, 1])
+    }
+
     func testSpecParserReportsColumns() {
         let cases: [(String, Int, String)] = [
             ("sum(amount by account", 12, "expected `)`"),
