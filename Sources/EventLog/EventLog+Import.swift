@@ -1,13 +1,14 @@
 extension EventLog {
     /// Creates topic `name` from what `fill` appends, atomically: an import that fails (bad input,
-    /// full disk, a crash) leaves the log as it was.
+    /// full disk, a crash) leaves the log as it was. Partitions past `config.partitions` are created
+    /// when `fill` first asks for them, so a streamed capture need not be read twice to count them.
     ///
     /// Crash points and what the next writable open does:
     ///   1. writing into `.import-<name>/` (partition dirs staged there): the staging dir is removed;
     ///   2. `rewind.json` names the topic with `importing: true`, dirs being moved into place: the
     ///      topic's dirs and its metadata entry are removed — the import never happened;
     ///   3. `rewind.json` rewritten without the flag: the import is complete.
-    public func importTopic(_ name: String, config: TopicConfig, fill: ([PartitionLog]) throws -> Void) throws {
+    public func importTopic(_ name: String, config: TopicConfig, fill: (StagedTopic) throws -> Void) throws {
         try TopicConfig.validateName(name)
         try config.validate(topic: name)
         guard mode == .readWrite, isRewindLog else {
@@ -19,33 +20,67 @@ extension EventLog {
         let staging = directory + "/" + Self.stagingPrefix + name
         if FileSystem.exists(staging) { try FileSystem.removeTree(staging) }
         try FileSystem.createDirectory(staging)
-        var staged: [PartitionLog] = []
+        let staged = StagedTopic(name: name, directory: staging, config: config, decompressor: decompressor)
+        var final = config
         do {
-            for partition in 0..<config.partitions {
-                let path = staging + "/\(name)-\(partition)"
-                try FileSystem.createDirectory(path)
-                staged.append(try PartitionLog(directory: path, topicPartition: TopicPartition(topic: name, partition: partition),
-                                               config: config, writable: true, decompressor: decompressor))
-            }
+            for partition in 0..<config.partitions { _ = try staged.partition(partition) }
             try fill(staged)
-            for log in staged { try log.sync() }
+            final.partitions = staged.partitionCount
+            // A captured topic may name partitions 0 and 3 only: the ones between exist, empty.
+            for partition in 0..<final.partitions { _ = try staged.partition(partition) }
+            try staged.syncAll()
         } catch {
-            for log in staged { log.close() }
+            staged.closeAll()
             try? FileSystem.removeTree(staging)
             throw error
         }
-        for log in staged { log.close() }
-        var marked = config
+        staged.closeAll()
+        var marked = final
         marked.importing = true
         try updateMetadata { $0.topics[name] = marked }
-        for partition in 0..<config.partitions {
+        for partition in 0..<final.partitions {
             try FileSystem.rename(staging + "/\(name)-\(partition)", to: directory + "/\(name)-\(partition)")
         }
         try FileSystem.syncDirectory(directory)
-        try updateMetadata { $0.topics[name] = config }
+        try updateMetadata { $0.topics[name] = final }
         try FileSystem.removeTree(staging)
-        try adoptTopic(name, config: config)
+        try adoptTopic(name, config: final)
     }
 
     static var stagingPrefix: String { ".import-" }
+}
+
+/// The partitions of a topic being imported, staged aside; created on first use.
+public final class StagedTopic {
+    let name: String
+    let directory: String
+    let config: TopicConfig
+    let decompressor: BatchDecompressor
+    private var logs: [Int32: PartitionLog] = [:]
+
+    init(name: String, directory: String, config: TopicConfig, decompressor: BatchDecompressor) {
+        self.name = name
+        self.directory = directory
+        self.config = config
+        self.decompressor = decompressor
+    }
+
+    /// One past the highest partition created so far.
+    public var partitionCount: Int32 { (logs.keys.max() ?? -1) + 1 }
+
+    public func partition(_ number: Int32) throws -> PartitionLog {
+        if let log = logs[number] { return log }
+        guard number >= 0, number < Limits.partitionsPerTopicMax else {
+            throw EventLogError(.invalidArgument, "partition \(number) is outside 0..<\(Limits.partitionsPerTopicMax)")
+        }
+        let path = directory + "/\(name)-\(number)"
+        try FileSystem.createDirectory(path)
+        let log = try PartitionLog(directory: path, topicPartition: TopicPartition(topic: name, partition: number),
+                                   config: config, writable: true, decompressor: decompressor)
+        logs[number] = log
+        return log
+    }
+
+    func syncAll() throws { for log in logs.values { try log.sync() } }
+    func closeAll() { for log in logs.values { log.close() } }
 }

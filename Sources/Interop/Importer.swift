@@ -47,8 +47,12 @@ public enum Importer {
     }
 
     public static func detect(_ lines: [String], name: String) -> ImportFormat {
+        detect(firstLine: lines.first { !$0.trimmed.isEmpty }, name: name)
+    }
+
+    static func detect(firstLine: String?, name: String) -> ImportFormat {
         if name.lowercased().hasSuffix(".csv") { return .csv }
-        guard let first = lines.first(where: { !$0.trimmed.isEmpty }) else { return .jsonl }
+        guard let first = firstLine else { return .jsonl }
         var isKcat = false
         var hasPayload = false
         if first.trimmed.hasPrefix("{") {
@@ -64,59 +68,128 @@ public enum Importer {
         return .csv
     }
 
+    /// `lines` held in memory (tests, small inputs); see `importStream`.
     public static func importLines(_ lines: [String], name: String, into log: EventLog, topic: String, options: ImportOptions) throws -> ImportReport {
-        let format = options.format ?? detect(lines, name: name)
+        var iterator = lines.makeIterator()
+        return try importStream(name: name, into: log, topic: topic, options: options) { iterator.next().map { Array($0.utf8) } }
+    }
+
+    /// Reads lines from `nextLine` (nil at the end) and appends as it goes: memory holds one
+    /// 1,000-event chunk per partition, whatever the input's size. `progress` is called with the
+    /// events imported so far after each chunk.
+    public static func importStream(name: String, into log: EventLog, topic: String, options: ImportOptions,
+                                    progress: (Int) -> Void = { _ in }, nextLine: () throws -> [UInt8]?) throws -> ImportReport {
+        var lineNumber = 0
+        var peeked: [UInt8]?
+        var firstLine: String?
+        while firstLine == nil, let line = try nextLine() {
+            lineNumber += 1
+            peeked = line
+            if !String(decoding: line, as: UTF8.self).trimmed.isEmpty { firstLine = String(decoding: line, as: UTF8.self) }
+        }
+        let format = options.format ?? detect(firstLine: firstLine, name: name)
         var report = ImportReport(format: format)
-        var parsed: [Parsed] = []
-        var header: [String]?
-        for (index, line) in lines.enumerated() {
-            if line.trimmed.isEmpty { continue }
-            do {
-                switch format {
-                case .kcat: parsed.append(try kcat(line))
-                case .jsonl: parsed.append(try jsonl(line, options))
-                case .csv:
-                    guard let columns = header else {
-                        guard let fields = CSV.fields(line), !fields.isEmpty else { throw ImportProblem("unreadable CSV header") }
-                        header = fields
-                        continue
-                    }
-                    parsed.append(try csv(line, columns: columns, options))
-                }
-            } catch let problem as ImportProblem {
-                guard options.skipBad else { throw EventLogError(.invalidArgument, "\(name):\(index + 1): \(problem.reason)") }
-                report.badLines.append((index + 1, problem.reason))
-            }
-        }
-        let partitions = options.partitions ?? max(1, (parsed.compactMap(\.partition).max() ?? 0) + 1)
-        report.partitions = partitions
-        try log.importTopic(topic, config: TopicConfig(partitions: partitions)) { logs in
-            var byPartition: [Int32: [Parsed]] = [:]
-            var roundRobin: Int32 = 0
-            for item in parsed {
-                let target: Int32
-                if let partition = item.partition, partition < partitions {
-                    target = partition
-                } else if let key = item.record.key {
-                    target = Partitioner().partition(forKey: key, partitions: partitions)
+        let routedPartitions = options.partitions ?? 1
+        try log.importTopic(topic, config: TopicConfig(partitions: routedPartitions)) { staged in
+            var router = ChunkRouter(staged: staged, partitions: options.partitions, routedPartitions: routedPartitions)
+            var header: [String]?
+            var pendingLine = peeked
+            var number = lineNumber
+            while true {
+                let bytes: [UInt8]
+                if let line = pendingLine {
+                    bytes = line
+                    pendingLine = nil
                 } else {
-                    target = roundRobin
-                    roundRobin = (roundRobin + 1) % partitions
+                    guard let line = try nextLine() else { break }
+                    bytes = line
+                    number += 1
                 }
-                byPartition[target, default: []].append(item)
-            }
-            for (partition, items) in byPartition {
-                // Offsets are kept only when every record of the partition has one, in increasing order.
-                let offsets = items.compactMap(\.offset)
-                let keepOffsets = offsets.count == items.count && zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 }
-                for start in stride(from: 0, to: items.count, by: 1000) {
-                    let chunk = Array(items[start..<min(start + 1000, items.count)])
-                    try logs[Int(partition)].append(chunk.map(\.record), offsets: keepOffsets ? chunk.map { $0.offset! } : nil)
+                let line = String(decoding: bytes.last == 0x0D ? bytes.dropLast() : bytes[...], as: UTF8.self)
+                if line.trimmed.isEmpty { continue }
+                do {
+                    var item: Parsed
+                    switch format {
+                    case .kcat: item = try kcat(line)
+                    case .jsonl: item = try jsonl(line, options)
+                    case .csv:
+                        guard let columns = header else {
+                            guard let fields = CSV.fields(line), !fields.isEmpty else { throw ImportProblem("unreadable CSV header") }
+                            header = fields
+                            continue
+                        }
+                        item = try csv(line, columns: columns, options)
+                    }
+                    if try router.add(item) { progress(router.imported) }
+                } catch let problem as ImportProblem {
+                    guard options.skipBad else { throw EventLogError(.invalidArgument, "\(name):\(number): \(problem.reason)") }
+                    report.badLines.append((number, problem.reason))
                 }
             }
+            try router.flushAll()
+            progress(router.imported)
+            report.imported = router.imported
         }
-        report.imported = parsed.count
+        report.partitions = max(routedPartitions, (try? log.partitions(of: topic).count).map(Int32.init) ?? routedPartitions)
         return report
+    }
+
+    /// Sends parsed events to their partitions in chunks of 1,000: explicit kcat partitions (which
+    /// create the partition if new), else by key (Kafka's murmur2) or round-robin over the topic's
+    /// partitions. kcat offsets are kept exactly; one that does not increase within its partition
+    /// is a bad line.
+    struct ChunkRouter {
+        let staged: StagedTopic
+        let partitions: Int32?
+        let routedPartitions: Int32
+        var chunks: [Int32: (records: [ProducerRecord], offsets: [Int64])] = [:]
+        var lastOffset: [Int32: Int64] = [:]
+        var roundRobin: Int32 = 0
+        var imported = 0
+
+        /// Returns true when a chunk was appended.
+        mutating func add(_ item: Parsed) throws -> Bool {
+            let target: Int32
+            if let partition = item.partition, partition >= 0, partitions.map({ partition < $0 }) ?? true {
+                target = partition
+            } else if let key = item.record.key {
+                target = Partitioner().partition(forKey: key, partitions: routedPartitions)
+            } else {
+                target = roundRobin
+                roundRobin = (roundRobin + 1) % routedPartitions
+            }
+            var flushed = false
+            // A chunk is appended with its offsets or without: flush when the kind changes.
+            if let chunk = chunks[target], (item.offset == nil) != chunk.offsets.isEmpty { flushed = try flush(target) }
+            if let offset = item.offset {
+                if let last = lastOffset[target], offset <= last {
+                    throw ImportProblem("offset \(offset) does not follow offset \(last) of partition \(target)")
+                }
+                lastOffset[target] = offset
+            }
+            chunks[target, default: ([], [])].records.append(item.record)
+            if let offset = item.offset { chunks[target]!.offsets.append(offset) }
+            if chunks[target]!.records.count >= 1000 { flushed = try flush(target) || flushed }
+            return flushed
+        }
+
+        mutating func flush(_ partition: Int32) throws -> Bool {
+            guard let chunk = chunks.removeValue(forKey: partition), !chunk.records.isEmpty else { return false }
+            let log = try staged.partition(partition)
+            if chunk.offsets.isEmpty {
+                // Without offsets of their own, events follow the last kept offset.
+                try log.append(chunk.records)
+            } else {
+                try log.append(chunk.records, offsets: chunk.offsets)
+            }
+            if let last = chunk.offsets.last { lastOffset[partition] = last } else { lastOffset[partition] = try log.endOffset().rawValue - 1 }
+            imported += chunk.records.count
+            return true
+        }
+
+        mutating func flushAll() throws {
+            for partition in chunks.keys.sorted() { _ = try flush(partition) }
+        }
     }
 
     /// One kcat or JSON Lines line parsed as an import would (for the fuzz target); throws on bad input.

@@ -25,21 +25,19 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Skip bad lines and report them, instead of stopping at the first.") var skipBad = false
 
     func run() throws {
-        let text: String
-        if file == "-" {
-            var bytes: [UInt8] = []
-            let reader = LineReader(descriptor: 0)
-            while let line = try reader.nextLine() { bytes += line + [0x0A] }
-            text = String(decoding: bytes, as: UTF8.self)
-        } else {
-            text = String(decoding: try SystemFile(path: file, mode: .readOnly).readAll(limit: 1 << 31), as: UTF8.self)
-        }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { String($0.hasSuffix("\r") ? $0.dropLast() : $0) }
+        let descriptor = file == "-" ? 0 : open(file, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CommandFailure(message: "cannot open \(file): \(String(cString: strerror(errno)))") }
+        defer { if descriptor != 0 { close(descriptor) } }
+        let total = file == "-" ? nil : try? FileSystem.fileSize(file)
+        let reader = LineReader(descriptor: descriptor, name: file == "-" ? "stdin" : file)
         let eventLog = try log.openForWriting()
         defer { eventLog.close() }
         let options = ImportOptions(format: format.flatMap { ImportFormat(rawValue: $0.rawValue) }, keyField: key, timeField: time,
                                     partitions: partitions, skipBad: skipBad, now: WallClock.now())
-        let report = try Importer.importLines(lines, name: file == "-" ? "stdin" : file, into: eventLog, topic: topic, options: options)
+        let bar = ProgressBar(totalBytes: total, enabled: isatty(2) == 1)
+        let report = try Importer.importStream(name: file == "-" ? "stdin" : file, into: eventLog, topic: topic, options: options,
+                                               progress: { bar.update(bytes: reader.bytesRead, events: $0) }, nextLine: reader.nextLine)
+        bar.finish()
         Output.standard.line("imported \(report.imported) events into \(topic) (\(report.partitions) partition\(report.partitions == 1 ? "" : "s"), \(report.format.rawValue))")
         if !report.badLines.isEmpty {
             let first = report.badLines.prefix(5).map { "line \($0.0): \($0.1)" }.joined(separator: "; ")

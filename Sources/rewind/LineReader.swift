@@ -5,6 +5,9 @@ import Glibc
 /// of waiting for a fixed count (interactive pipes stay live, bulk input still batches).
 final class LineReader {
     private let descriptor: Int32
+    private let name: String
+    /// Bytes read from the descriptor so far (the import progress bar's numerator).
+    private(set) var bytesRead: Int64 = 0
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
@@ -12,7 +15,10 @@ final class LineReader {
     /// A single line longer than this is refused rather than buffered without bound.
     static let lineBytesMax = 64 << 20
 
-    init(descriptor: Int32) { self.descriptor = descriptor }
+    init(descriptor: Int32, name: String = "stdin") {
+        self.descriptor = descriptor
+        self.name = name
+    }
 
     /// The next line without its newline, or nil at end of input.
     func nextLine() throws -> [UInt8]? {
@@ -32,7 +38,7 @@ final class LineReader {
                 return line
             }
             guard buffer.count - start <= Self.lineBytesMax else {
-                throw CommandFailure(message: "stdin:\(lineNumber + 1): line longer than \(Self.lineBytesMax) bytes")
+                throw CommandFailure(message: "\(name):\(lineNumber + 1): line longer than \(Self.lineBytesMax) bytes")
             }
             try fill()
         }
@@ -57,8 +63,9 @@ final class LineReader {
         while true {
             let got = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress! + oldCount, chunk) }
             if got < 0 && errno == EINTR { continue }
-            if got < 0 { throw CommandFailure(message: "cannot read standard input: \(String(cString: strerror(errno)))") }
+            if got < 0 { throw CommandFailure(message: "cannot read \(name): \(String(cString: strerror(errno)))") }
             buffer.removeLast(chunk - got)
+            bytesRead += Int64(got)
             if got == 0 { atEnd = true }
             return
         }

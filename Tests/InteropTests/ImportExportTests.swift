@@ -105,6 +105,26 @@ final class ImportExportTests: XCTestCase {
         XCTAssertThrowsError(try Importer.importLines(lines, name: "in.jsonl", into: log, topic: "existing", options: ImportOptions(skipBad: true, now: Timestamp(milliseconds: 0))))
     }
 
+    /// Streaming: partitions appear as the capture names them (0 and 3 here: 1 and 2 exist, empty);
+    /// a kcat offset that does not increase within its partition is a bad line, named.
+    func testStreamedKcatCreatesNamedPartitionsAndRefusesOffsetsGoingBack() throws {
+        func line(_ partition: Int, _ offset: Int) -> String {
+            #"{"topic":"x","partition":\#(partition),"offset":\#(offset),"tstype":"create","ts":1700000000000,"broker":0,"key":null,"payload":"v\#(offset)"}"#
+        }
+        let lines = (0..<2500).map { line($0 % 2 == 0 ? 0 : 3, 10 + $0) }
+        let report = try Importer.importLines(lines, name: "capture.kcat", into: log, topic: "streamed", options: ImportOptions(now: Timestamp(milliseconds: 0)))
+        XCTAssertEqual(report.partitions, 4)
+        XCTAssertEqual(report.imported, 2500)
+        XCTAssertEqual(try log.partitions(of: "streamed").map { try $0.endOffset().rawValue }, [2509, 0, 0, 2510])
+        XCTAssertEqual(try log.partition(TopicPartition(topic: "streamed", partition: 3)).read(from: Offset(2509), maxRecords: 1).first?.value, Array("v2509".utf8))
+        let before = try DirectorySnapshot(log.directory)
+        XCTAssertThrowsError(try Importer.importLines([line(0, 5), line(1, 7), line(0, 5)], name: "dup.kcat", into: log, topic: "dup",
+                                                      options: ImportOptions(now: Timestamp(milliseconds: 0)))) { error in
+            XCTAssertEqual("\(error)", "dup.kcat:3: offset 5 does not follow offset 5 of partition 0")
+        }
+        XCTAssertEqual(try DirectorySnapshot(log.directory), before)
+    }
+
     /// A crash while the staged topic was being moved into place: the next writable open removes
     /// the half-moved topic and reports it, as if the import never happened.
     func testInterruptedImportIsUndoneOnOpen() throws {
