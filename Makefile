@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
-APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq
+APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd
 
 .PHONY: deps build release demo test soak bench fuzz clean
 

@@ -31,7 +31,7 @@ let package = Package(
             dependencies: ["EventLog", "Interop", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "CCompression", "CRC32C", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
         .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads"]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),

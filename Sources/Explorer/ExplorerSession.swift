@@ -40,6 +40,9 @@ public final class ExplorerSession {
         self.monotonic = monotonic
     }
 
+    /// Blocks until background integrity checks are done (benchmarks, tests, a clean shutdown).
+    public func waitForBackgroundChecks() { integrity.waitUntilIdle() }
+
     /// Runs effects and feeds their messages back into `update`, at most `budget` effects a turn
     /// (what one key press or tick may cost); what is left stays in `pending` for the next turn.
     public func drain(_ pending: inout [Effect], into state: inout ExplorerState, budget: Int = 200) {

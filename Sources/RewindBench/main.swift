@@ -20,6 +20,8 @@ struct Arguments {
     var explorerOnly = false
     /// Only section 7 (one writer with followers, many producers).
     var concurrencyOnly = false
+    /// Only section 8 (captured logs: Kafka data dir open, plain/zstd decode, JSON Lines import).
+    var interopOnly = false
     var log = ""
 
     init() {
@@ -32,6 +34,7 @@ struct Arguments {
             case "--views-only": viewsOnly = true
             case "--explorer-only": explorerOnly = true
             case "--concurrency-only": concurrencyOnly = true
+            case "--interop-only": interopOnly = true
             case "--log": log = iterator.next() ?? log
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
@@ -99,9 +102,16 @@ if arguments.explorerOnly {
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
+if arguments.interopOnly {
+    try FileSystem.createDirectories(arguments.directory)
+    try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
+    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
+    exit(0)
+}
 if arguments.concurrencyOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
+try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
@@ -109,6 +119,7 @@ if arguments.viewsOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
 try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
+try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
@@ -361,6 +372,7 @@ final class LatencyBox: @unchecked Sendable {
 
 try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
 try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
+try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
 
 print("\n| figure | Rewind | baseline (same run) | ratio | goal |")
 print("|---|---|---|---|---|")
