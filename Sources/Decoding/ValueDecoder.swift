@@ -196,6 +196,12 @@ public struct ValueDecoder: Sendable {
     }
 
     private func raw(_ bytes: UnsafeRawBufferPointer, embedJSON: Bool, note: String? = nil, id: Int32? = nil, to out: inout [UInt8]) -> DecodedValue {
+        // A leading NUL is a frame or binary, never text someone wrote: base64 reads better
+        // than "\u0000\u0000…".
+        if bytes.first == 0 {
+            JSONOutput.appendBase64Object(bytes, to: &out)
+            return DecodedValue(kind: .base64, schemaID: id, note: note)
+        }
         let kind: DecodedValue.Kind
         if embedJSON, !bytes.isEmpty, JSONScanner.isValid(bytes) {
             kind = .json
