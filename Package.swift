@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C"]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "EventLog", "Payloads", "TestSupport", "CCompression"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport", "Decoding"],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests"),
         .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "TestSupport"]),
