@@ -34,7 +34,7 @@ let package = Package(
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Decoding", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
-        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding"]),
+        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),

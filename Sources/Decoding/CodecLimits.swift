@@ -4,8 +4,9 @@
 public enum CodecLimits {
     /// Nesting of records/arrays/maps/unions (Avro) and messages (Protobuf) while decoding. A
     /// recursive schema (a linked list) could otherwise recurse once per input byte and overflow
-    /// the stack; 256 levels is far past any real payload.
-    public static let depthMax = 256
+    /// the stack; 128 levels is far past any real payload, and keeps the JSON written (at most two
+    /// levels per Protobuf message: object and repeated array) inside JSONScanner's 512.
+    public static let depthMax = 128
     /// Items whose encoding takes zero bytes (nulls, empty records) across one value. Their block
     /// counts cannot be checked against the remaining bytes, and each still costs output: 65,536
     /// of them is at most ~0.5 MB of JSON from a few input bytes.
