@@ -18,6 +18,8 @@ struct Arguments {
     var viewsOnly = false
     /// Only section 6, on an existing bank log (`--log`): run in a fresh process by section 5.
     var explorerOnly = false
+    /// Only the Avro decode benchmark (1M records unless --events is given).
+    var avroOnly = false
     var log = ""
 
     init() {
@@ -29,6 +31,9 @@ struct Arguments {
             case "--profile-scan": profileScan = true
             case "--views-only": viewsOnly = true
             case "--explorer-only": explorerOnly = true
+            case "--avro-only":
+                avroOnly = true
+                if !CommandLine.arguments.contains("--events") { events = 1_000_000 }
             case "--log": log = iterator.next() ?? log
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
@@ -96,6 +101,11 @@ if arguments.explorerOnly {
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
+if arguments.avroOnly {
+    try runAvroBenchmark(records: arguments.events, directory: arguments.directory)
+    exit(0)
+}
+
 if arguments.viewsOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
