@@ -1,10 +1,15 @@
 import Decoding
 
+/// A projection that shows event values as something other than their bytes (lineage lists them).
+protocol ValueTextProviding {
+    func valueText(_ event: EventView) -> String?
+}
+
 /// A projection over a topic whose values are not JSON on disk (Confluent-framed Avro, Protobuf):
 /// each value is decoded to JSON text before the inner projection sees it, so a spec like
 /// `sum(amount) by account` reads an Avro topic exactly as a JSON one. Values the decoder leaves as
 /// they are (JSON, text) reach the inner projection without a copy.
-public struct DecodedProjection<Inner: Projection>: Projection {
+public struct DecodedProjection<Inner: Projection>: Projection, ValueTextProviding {
     public typealias State = Inner.State
     public let inner: Inner
     public let decoder: ValueDecoder
@@ -20,6 +25,12 @@ public struct DecodedProjection<Inner: Projection>: Projection {
     public func makeInitialState() -> State { inner.makeInitialState() }
     public func rows(of state: State) -> [ViewRow] { inner.rows(of: state) }
     public func row(_ key: String, of state: State) -> ViewRow? { inner.row(key, of: state) }
+
+    /// The decoded JSON of the event's value (lineage shows it instead of Avro bytes).
+    func valueText(_ event: EventView) -> String? {
+        var decoded: [UInt8] = []
+        return decoder.transform(event.value, scratch: &decoded) ? String(decoding: decoded, as: UTF8.self) : nil
+    }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         // One buffer per event: decoded topics are not on the 7M events/s JSON fold path, and a

@@ -61,3 +61,11 @@ final class DecodeCLITests: XCTestCase {
         XCTAssertTrue(noDesc.stderr.contains("--proto-message needs --proto-desc"), noDesc.stderr)
     }
 }
+
+extension DecodeCLITests {
+    func testLineageShowsDecodedValues() throws {
+        let result = try rewind(["lineage", "sum(amount) by account", "payments-avro", "Zoë", "--dir", Self.testData])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains(#""account":"Zoë","amount":66247805473"#), result.stdout)
+    }
+}

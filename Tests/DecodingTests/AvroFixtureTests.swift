@@ -88,3 +88,23 @@ extension JSONValue {
         }
     }
 }
+
+extension AvroFixtureTests {
+    /// `--schema` files: unframed values decode with them; `<id>.avsc` serves only that id.
+    func testForcedSchemasForUnframedAndFramedValues() throws {
+        let long = try AvroSchemaParser.parse(#""long""#)
+        let text = try AvroSchemaParser.parse(#""string""#)
+        let decoder = try ValueDecoder(DecoderOptions(format: .avro, avroSchemas: [(id: 5, schema: text), (id: nil, schema: long)]))
+        func decode(_ bytes: [UInt8]) -> (String, DecodedValue) {
+            var out: [UInt8] = []
+            let info = bytes.withUnsafeBytes { decoder.appendJSON($0, to: &out) }
+            return (String(decoding: out, as: UTF8.self), info)
+        }
+        XCTAssertEqual(decode([0x54]).0, "42")
+        XCTAssertEqual(decode([0, 0, 0, 0, 5, 0x04, 0x68, 0x69]).0, "\"hi\"")
+        XCTAssertEqual(decode([0, 0, 0, 0, 6, 0x54]).0, "42", "other ids get the unnamed schema")
+        let (raw, info) = decode([0x80])
+        XCTAssertEqual(raw, "{\"base64\":\"gA==\"}")
+        XCTAssertNotNil(info.note)
+    }
+}
