@@ -34,7 +34,11 @@ struct DecodeOptions: ParsableArguments {
             var keyOptions = options(keyFormat, embedJSON: false)
             keyOptions.avroSchemas = []
             keyOptions.protoMessage = nil
-            return TopicDecoders(key: try ValueDecoder(keyOptions), value: try ValueDecoder(options(valueFormat, embedJSON: true)))
+            let decoders = TopicDecoders(key: try ValueDecoder(keyOptions), value: try ValueDecoder(options(valueFormat, embedJSON: true)))
+            // Nothing to decode (no schemas anywhere, default formats): nil keeps the plain path,
+            // which validates each JSON value once instead of once per decision.
+            if keyFormat == .auto, valueFormat == .auto, !decoders.key.mayTransform, !decoders.value.mayTransform { return nil }
+            return decoders
         } catch let error as CodecError {
             throw CommandFailure(message: error.description)
         }
