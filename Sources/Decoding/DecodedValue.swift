@@ -3,6 +3,8 @@
 public struct DecodedValue: Hashable, Sendable {
     public enum Kind: String, Sendable {
         case null, json, avro, protobuf, protobufRaw = "protobuf-raw", string, hex, base64
+        /// JSON behind a Confluent frame (a JSON Schema subject): the frame is stripped.
+        case framedJSON = "json-schema"
     }
 
     public var kind: Kind
@@ -23,7 +25,7 @@ public struct DecodedValue: Hashable, Sendable {
     /// decoded text, and `--raw` would print something different.
     public var isTransformed: Bool {
         switch kind {
-        case .avro, .protobuf, .protobufRaw, .hex: return true
+        case .avro, .protobuf, .protobufRaw, .hex, .framedJSON: return true
         case .null, .json, .string, .base64: return false
         }
     }

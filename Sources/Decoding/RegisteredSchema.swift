@@ -6,7 +6,9 @@ public struct RegisteredSchema: Sendable {
         /// A Protobuf schema (its .proto text is not parsed: values decode with `--proto-desc`,
         /// else raw).
         case protobuf(source: String)
-        /// JSON Schema or a schema that failed to parse; values show raw with this note.
+        /// JSON Schema: the framed payload is JSON text, shown as is (not validated against it).
+        case json
+        /// A schema that failed to parse or a type Rewind does not know; values show raw with this note.
         case unusable(reason: String)
     }
 
@@ -32,6 +34,7 @@ public struct RegisteredSchema: Sendable {
         case "AVRO":
             do { return .avro(try AvroSchemaParser.parse(schema)) } catch { return .unusable(reason: "Avro schema does not parse: \(error)") }
         case "PROTOBUF": return .protobuf(source: schema)
+        case "JSON": return .json
         case let other: return .unusable(reason: "\(other) schemas are not decoded")
         }
     }
@@ -45,6 +48,7 @@ public struct RegisteredSchema: Sendable {
         switch body {
         case let .avro(schema): name = schema.name
         case .protobuf: name = "protobuf"
+        case .json: name = "json-schema"
         case .unusable: name = "schema"
         }
         return "\(name) (\(parts.joined(separator: ", ")))"

@@ -128,6 +128,12 @@ public struct ValueDecoder: Sendable {
                 return raw(bytes, embedJSON: false, note: "does not decode with schema \(registered.label): \(error)", id: frame.schemaID, to: &out)
             }
         case .protobuf: return protobuf(bytes, frame: frame, label: registered.label, to: &out)
+        case .json:
+            guard JSONScanner.isValid(payload) else {
+                return raw(bytes, embedJSON: false, note: "schema \(registered.label): the payload is not JSON", id: frame.schemaID, to: &out)
+            }
+            JSONText.appendBytes(payload, embedJSON: true, to: &out)
+            return DecodedValue(kind: .framedJSON, schemaID: frame.schemaID, schemaLabel: registered.label)
         case let .unusable(reason): return raw(bytes, embedJSON: false, note: "schema \(registered.label): \(reason)", id: frame.schemaID, to: &out)
         }
     }

@@ -95,3 +95,17 @@ final class AvroTestDataTests: XCTestCase {
         XCTAssertEqual(String(decoding: out, as: UTF8.self), "{\"base64\":\"AAAAAApU\"}")
     }
 }
+
+extension AvroTestDataTests {
+    /// A JSON Schema subject frames JSON text: the frame is stripped, the JSON shown as is.
+    func testConfluentFramedJSONSchemaValues() throws {
+        var registry = SchemaRegistry()
+        registry.register(RegisteredSchema(id: 4, subject: "j-value", version: 1, deleted: false, body: RegisteredSchema.body(schemaType: "JSON", schema: "{}")))
+        let decoder = try ValueDecoder(DecoderOptions(registry: registry))
+        var out: [UInt8] = []
+        let info = ([0, 0, 0, 0, 4] + Array(#"{"a": 1}"#.utf8)).withUnsafeBytes { decoder.appendJSON($0, to: &out) }
+        XCTAssertEqual(info.kind, .framedJSON)
+        XCTAssertEqual(String(decoding: out, as: UTF8.self), #"{"a": 1}"#)
+        XCTAssertEqual(info.schemaLabel, "json-schema (id 4, j-value v1)")
+    }
+}
