@@ -4,7 +4,7 @@ SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
 APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd
 
-.PHONY: deps build release demo test soak bench fuzz clean
+.PHONY: deps build release demo test soak bench bench-avro fuzz clean
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
@@ -54,6 +54,10 @@ fuzz: deps
 
 bench: release
 	.build/release/RewindBench $(BENCH_ARGS)
+
+# Avro decode vs fastavro's schemaless_reader on the same bytes (needs `pip install fastavro`).
+bench-avro: release
+	.build/release/RewindBench --avro-only $(BENCH_ARGS)
 
 clean:
 	rm -rf .build

@@ -11,40 +11,44 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "CRC32C"),
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "Explorer"]),
         .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]),
-        .target(name: "Interop", dependencies: ["EventLog", "Payloads", "CCompression"]),
+        .target(name: "Interop", dependencies: ["EventLog", "Payloads", "Decoding", "CCompression"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // SHA-256 for the tamper-evidence chain comes from swift-crypto (BoringSSL's SHA-NI code on Linux).
         .target(name: "EventLog", dependencies: ["CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TestSupport", dependencies: ["EventLog", "Scenarios"]),
         .target(name: "Payloads"),
-        .target(name: "Projections", dependencies: ["EventLog", "Payloads"]),
-        .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads"]),
+        // Avro, Protobuf and the Confluent wire format: captured values decoded to JSON text.
+        .target(name: "Decoding", dependencies: ["EventLog", "Payloads", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "Projections", dependencies: ["EventLog", "Payloads", "Decoding"]),
+        .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads", "Decoding"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Interop", "Payloads", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "CCompression", "CRC32C", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
-        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads"]),
+        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "TestSupport", "CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "InteropTests", dependencies: ["Interop", "EventLog", "Payloads", "TestSupport", "CCompression"]),
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
-        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport"],
+        .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport", "Decoding"],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests"),
         .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
+        .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]
 )

@@ -1,9 +1,18 @@
+import Decoding
 import EventLog
 import Payloads
 
 /// One-line previews of keys and values for the events pane: text as is (newlines shown as ⏎),
 /// binary as a short hex run, never longer than `limit` characters.
 public enum EventPreview {
+    /// With a decoder, Avro/Protobuf bytes preview as their decoded (one-line) JSON.
+    public static func oneLine(_ bytes: [UInt8], limit: Int, decoder: ValueDecoder?) -> String {
+        guard let decoder, decoder.mayTransform else { return oneLine(bytes, limit: limit) }
+        var decoded: [UInt8] = []
+        let transformed = bytes.withUnsafeBytes { decoder.transform($0, scratch: &decoded) }
+        return oneLine(transformed ? decoded : bytes, limit: limit)
+    }
+
     public static func oneLine(_ bytes: [UInt8], limit: Int) -> String {
         let isText = bytes.withUnsafeBytes { JSONText.isValidUTF8($0) }
         guard isText else {
@@ -29,14 +38,16 @@ public enum EventPreview {
 /// The lines of the event detail overlay: positions, times, key, headers, batch facts, and the
 /// value pretty-printed (JSON) or as a hex + ASCII dump (binary).
 public enum EventDetail {
-    public static func lines(_ record: Record, topic: String, partition: Int32, aborted: Bool = false) -> [String] {
+    /// With `decoders`, a decoded key and value (Avro, Protobuf) are shown as pretty JSON under
+    /// the schema that decoded them; a value that would not decode shows the reason, then raw.
+    public static func lines(_ record: Record, topic: String, partition: Int32, decoders: TopicDecoders? = nil, aborted: Bool = false) -> [String] {
         var lines: [String] = []
         lines.append("Position:")
         lines.append("  \(topic)-\(partition) offset \(record.offset)   batch at byte \(record.batch.position) of its segment (\(record.batch.sizeInBytes) bytes)")
         lines.append("Time:")
         lines.append("  \(TimeFormat.iso(record.timestamp))  (\(record.timestamp.milliseconds) ms, \(record.batch.timestampType == .createTime ? "CreateTime" : "LogAppendTime"))")
         lines.append("Key:")
-        lines.append("  " + (record.key.map { EventPreview.oneLine($0, limit: 200) } ?? "null"))
+        lines.append("  " + (record.key.map { EventPreview.oneLine($0, limit: 200, decoder: decoders?.key) } ?? "null"))
         lines.append("Headers:")
         if record.headers.isEmpty { lines.append("  (none)") }
         for header in record.headers {
@@ -51,6 +62,16 @@ public enum EventDetail {
             lines.append("Value:")
             lines.append("  null (tombstone)")
             return lines
+        }
+        if let decoder = decoders?.value, decoder.mayTransform {
+            var decoded: [UInt8] = []
+            let info = value.withUnsafeBytes { decoder.appendJSON($0, to: &decoded) }
+            if info.isTransformed {
+                lines.append("Value (\(value.count) bytes, \(info.kind.rawValue)\(info.schemaLabel.map { " " + $0 } ?? "")):")
+                lines += PrettyJSON.lines(decoded).map { "  " + $0 }
+                return lines
+            }
+            if let note = info.note { lines.append("Value not decoded: \(note)") }
         }
         lines.append("Value (\(value.count) bytes):")
         if value.withUnsafeBytes({ JSONScanner.isValid($0) }) {

@@ -1,3 +1,4 @@
+import Decoding
 import EventLog
 import Payloads
 import Projections
@@ -31,9 +32,17 @@ public final class ExplorerSession {
     /// `__consumer_offsets`), supplied by the caller so the explorer stays format-agnostic.
     let externalGroups: () throws -> [String: [TopicPartition: Offset]]
 
+    /// Each topic's key and value decoders (nil: bytes as stored), from the caller's schema flags
+    /// and the log's `_schemas` topic.
+    let decoders: (String) -> TopicDecoders?
+    /// The `d` toggle: show values as stored even where a decoder exists.
+    private(set) var rawValues = false
+
     public init(log: EventLog, snapshots: SnapshotStore, now: @escaping () -> Timestamp, monotonic: @escaping () -> Double = { 0 },
-                externalGroups: @escaping () throws -> [String: [TopicPartition: Offset]] = { [:] }) {
+                externalGroups: @escaping () throws -> [String: [TopicPartition: Offset]] = { [:] },
+                decoders: @escaping (String) -> TopicDecoders? = { _ in nil }) {
         self.externalGroups = externalGroups
+        self.decoders = decoders
         self.log = log
         self.snapshots = snapshots
         self.now = now
@@ -65,6 +74,9 @@ public final class ExplorerSession {
     private func attempt(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .quit: return []
+        case let .setRawValues(raw):
+            rawValues = raw
+            return []
         case .loadTopics: return [try loadTopics()]
         case let .loadEvents(topic, partition, around, count, filter):
             return [try loadEvents(topic, partition, around: around, count: count, filter: filter)]
@@ -94,7 +106,7 @@ public final class ExplorerSession {
             }
             let target = try partitionLog(topic, partition)
             let aborted = try record.batch.isTransactional && target.abortedTransactions().contains(producerId: record.batch.producerId, offset: offset)
-            return [.detailLoaded(EventDetail.lines(record, topic: topic, partition: partition, aborted: aborted))]
+            return [.detailLoaded(EventDetail.lines(record, topic: topic, partition: partition, decoders: activeDecoders(topic), aborted: aborted))]
         case let .syncView(name, topic, partition, offset):
             let view = try openView(name, topic)
             guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
@@ -193,7 +205,7 @@ public final class ExplorerSession {
         let cursor = max(start, min(around, end - 1))
         var records: [Record]
         if let filter {
-            let matcher = EventMatcher(filter)
+            let matcher = EventMatcher(filter, decoder: activeDecoders(topic)?.value)
             var after: [Record] = []
             var scanned = 0
             try target.forEachRecord(from: Offset(cursor)) { view, batch in
@@ -205,15 +217,18 @@ public final class ExplorerSession {
             records = before + after
             let chosen = after.first?.offset.rawValue ?? before.last?.offset.rawValue ?? cursor
             let aborted = try target.abortedTransactions()
-            return .eventsLoaded(rows: records.map { row($0, partition, aborted) }, cursor: chosen)
+            return .eventsLoaded(rows: records.map { row($0, partition, activeDecoders(topic), aborted) }, cursor: chosen)
         }
         let first = max(start, min(cursor - Int64(count / 2), end - Int64(count)))
         records = try target.read(from: Offset(first), maxRecords: count)
         var chosen = records.first { $0.offset.rawValue >= cursor }?.offset.rawValue ?? records.last?.offset.rawValue ?? cursor
         if records.isEmpty { chosen = cursor }
         let aborted = try target.abortedTransactions()
-        return .eventsLoaded(rows: records.map { row($0, partition, aborted) }, cursor: chosen)
+        return .eventsLoaded(rows: records.map { row($0, partition, activeDecoders(topic), aborted) }, cursor: chosen)
     }
+
+    /// The topic's decoders unless the user asked for values as stored.
+    private func activeDecoders(_ topic: String) -> TopicDecoders? { rawValues ? nil : decoders(topic) }
 
     /// Up to `wanted` matching records before `from`, oldest first, reading backwards in chunks.
     private func scanBackward(_ target: PartitionLog, from: Int64, wanted: Int, matcher: EventMatcher) throws -> [Record] {
@@ -236,11 +251,11 @@ public final class ExplorerSession {
         return found
     }
 
-    private func row(_ record: Record, _ partition: Int32, _ aborted: AbortedTransactions) -> ExplorerState.EventRow {
-        let value = record.value.map { EventPreview.oneLine($0, limit: 300) } ?? "∅ (tombstone)"
+    private func row(_ record: Record, _ partition: Int32, _ decoders: TopicDecoders?, _ aborted: AbortedTransactions) -> ExplorerState.EventRow {
+        let value = record.value.map { EventPreview.oneLine($0, limit: 300, decoder: decoders?.value) } ?? "∅ (tombstone)"
         let isAborted = record.batch.isTransactional && aborted.contains(producerId: record.batch.producerId, offset: record.offset.rawValue)
         return ExplorerState.EventRow(partition: partition, offset: record.offset.rawValue, timestamp: record.timestamp.milliseconds,
-                                      key: record.key.map { EventPreview.oneLine($0, limit: 40) } ?? "∅",
+                                      key: record.key.map { EventPreview.oneLine($0, limit: 40, decoder: decoders?.key) } ?? "∅",
                                       preview: record.batch.isControl ? "⟨transaction marker: \(ControlRecord(key: record.key, value: record.value).map(\.description) ?? "unreadable")⟩"
                                           : isAborted ? "⟨aborted⟩ " + value : value,
                                       isControl: record.batch.isControl || isAborted)
@@ -277,7 +292,8 @@ public final class ExplorerSession {
         let identity = name + "\u{0}" + topic
         if let view, viewIdentity == identity { return view }
         // Snapshots every 20k events: stepping back replays at most ~3 ms of events.
-        let opened = try ViewCatalog.open(name, log: log, topic: topic, snapshots: snapshots, snapshotEveryEvents: 20_000, clock: monotonic)
+        let opened = try ViewCatalog.open(name, log: log, topic: topic, snapshots: snapshots, snapshotEveryEvents: 20_000, clock: monotonic,
+                                          decoder: decoders(topic)?.value)
         view = opened
         viewIdentity = identity
         lastRows = [:]
@@ -306,7 +322,7 @@ public final class ExplorerSession {
     // MARK: Search
 
     func search(_ target: PartitionLog, from: Int64, query: String, forward: Bool) throws -> Int64? {
-        let matcher = EventMatcher(query)
+        let matcher = EventMatcher(query, decoder: activeDecoders(target.topicPartition.topic)?.value)
         if forward {
             var found: Int64?
             var scanned = 0
@@ -329,13 +345,16 @@ public final class ExplorerSession {
 }
 
 /// What `/` and `f` match: `field=value` compares a top-level JSON field's text; anything else
-/// matches the key exactly or appears in the value (ignoring ASCII case).
+/// matches the key exactly or appears in the value (ignoring ASCII case). With a decoder, Avro and
+/// Protobuf values are matched on their decoded JSON text.
 struct EventMatcher {
     let field: [UInt8]?
     let expected: String
     let needle: [UInt8]
+    let decoder: ValueDecoder?
 
-    init(_ query: String) {
+    init(_ query: String, decoder: ValueDecoder? = nil) {
+        self.decoder = decoder.flatMap { $0.mayTransform ? $0 : nil }
         if let equals = query.firstIndex(of: "="), equals != query.startIndex {
             field = Array(query[..<equals].utf8)
             expected = String(query[query.index(after: equals)...])
@@ -347,13 +366,23 @@ struct EventMatcher {
     }
 
     func matches(_ record: RecordView) -> Bool {
+        if let decoder {
+            var decoded: [UInt8] = []
+            if decoder.transform(record.value, scratch: &decoded) {
+                return decoded.withUnsafeBytes { matches(key: record.key, value: $0) }
+            }
+        }
+        return matches(key: record.key, value: record.value)
+    }
+
+    private func matches(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) -> Bool {
         if let field {
-            guard let value = record.value, let raw = field.withUnsafeBytes({ JSONScanner.member($0, in: value) }) else { return false }
+            guard let value, let raw = field.withUnsafeBytes({ JSONScanner.member($0, in: value) }) else { return false }
             let text = raw.first == UInt8(ascii: "\"") ? JSONScanner.decodeString(raw) : String(decoding: raw, as: UTF8.self)
             return text == expected
         }
-        if let key = record.key, key.elementsEqual(expected.utf8) { return true }
-        guard let value = record.value, !needle.isEmpty, value.count >= needle.count else { return false }
+        if let key, key.elementsEqual(expected.utf8) { return true }
+        guard let value, !needle.isEmpty, value.count >= needle.count else { return false }
         let first = needle[0]
         for start in 0...(value.count - needle.count) {
             guard lower(value[start]) == first else { continue }

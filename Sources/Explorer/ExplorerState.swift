@@ -160,6 +160,8 @@ public struct ExplorerState: Hashable, Sendable {
     public var events: [EventRow] = []
     public var follow = false
     public var filter: String?
+    /// Values as stored (JSON, text, hex) instead of decoded from Avro/Protobuf: the `d` toggle.
+    public var rawValues = false
     public var search: String?
 
     // Timeline

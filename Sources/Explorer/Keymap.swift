@@ -4,7 +4,7 @@ public enum Action: String, Hashable, Sendable, CaseIterable {
     case down, up, pageDown, pageUp, first, last, gotoOffset, open, back
     case jumpToTime, scrubBack, scrubForward, toggleFollow
     case rebuild, faster, slower, pause, stepOne, nextView, lineage
-    case search, nextMatch, previousMatch, filter, tour
+    case search, nextMatch, previousMatch, filter, toggleDecoded, tour
 }
 
 public struct Binding: Hashable, Sendable {
@@ -42,6 +42,7 @@ public enum Keymap {
         Binding(keys: [.character("n")], action: .nextMatch, help: "next match", group: "Find"),
         Binding(keys: [.character("N")], action: .previousMatch, help: "previous match", group: "Find"),
         Binding(keys: [.character("f")], action: .filter, help: "filter events", group: "Find"),
+        Binding(keys: [.character("d")], action: .toggleDecoded, help: "decoded / raw values", group: "Find"),
         Binding(keys: [.character("?")], action: .help, help: "this help", group: "Other"),
         Binding(keys: [.character("T")], action: .tour, help: "guided tour", group: "Other"),
         Binding(keys: [.character("q"), .control("c")], action: .quit, help: "quit", group: "Other"),

@@ -33,5 +33,7 @@ public enum Effect: Hashable, Sendable {
     /// Folds the next slice towards the target of the last `syncView` (see `catchingUp`).
     case continueViewSync
     case loadLineage(name: String, topic: String, key: String, partition: Int32, offset: Int64)
+    /// Show values as stored (true) or decoded (false) from now on.
+    case setRawValues(Bool)
     case quit
 }

@@ -83,6 +83,7 @@ public enum Explorer {
             case .pageDown: state.detailScroll = min(state.detailScroll + 10, max(0, state.detail.count - 1))
             case .pageUp: state.detailScroll = max(0, state.detailScroll - 10)
             case .escape, .enter, .character("q"): state.overlay = .none
+            case .character("d"): return toggleDecoded(&state) + reloadDetail(state)
             default: break
             }
             return []
@@ -223,6 +224,7 @@ public enum Explorer {
                   let partition = state.currentPartition else { return [] }
             let key = state.view.rows[state.view.selected].key
             return [.loadLineage(name: state.view.name, topic: topic.name, key: key, partition: partition.partition, offset: state.cursor)]
+        case .toggleDecoded: return toggleDecoded(&state)
         case .nextMatch, .previousMatch:
             guard let query = state.search, let topic = state.currentTopic, let partition = state.currentPartition else {
                 setStatus("no search yet: press /", &state)
@@ -381,6 +383,19 @@ public enum Explorer {
             effects += syncView(state)
         }
         return effects + reloadEvents(state)
+    }
+
+    /// Flips between decoded values (Avro, Protobuf through the topic's schemas) and the bytes as
+    /// stored; the event list reloads in the new form.
+    static func toggleDecoded(_ state: inout ExplorerState) -> [Effect] {
+        state.rawValues.toggle()
+        setStatus(state.rawValues ? "values as stored (d: decoded)" : "values decoded (d: as stored)", &state)
+        return [.setRawValues(state.rawValues)] + reloadEvents(state)
+    }
+
+    static func reloadDetail(_ state: ExplorerState) -> [Effect] {
+        guard let topic = state.currentTopic, let partition = state.currentPartition, state.currentEvent != nil else { return [] }
+        return [.loadDetail(topic: topic.name, partition: partition.partition, offset: state.cursor)]
     }
 
     static func reloadEvents(_ state: ExplorerState) -> [Effect] {

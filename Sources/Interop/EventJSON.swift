@@ -1,3 +1,4 @@
+import Decoding
 import EventLog
 import Payloads
 
@@ -6,13 +7,16 @@ import Payloads
 /// Values that are JSON are spliced in unchanged; other UTF-8 becomes a string; other bytes
 /// become {"base64": "…"}. Keys and header values are strings (or base64 objects), never parsed.
 public enum EventJSON {
-    public static func line(topic: String, partition: Int32, record: Record) -> [UInt8] {
+    /// With `decoders`, keys and values are decoded (Avro, Protobuf, …) and a decoded one is
+    /// followed by `"key_schema"`/`"value_schema"` (the schema that decoded it) and
+    /// `"key_note"`/`"value_note"` (why it is shown raw); without, bytes print as they are.
+    public static func line(topic: String, partition: Int32, record: Record, decoders: TopicDecoders? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + (record.value?.count ?? 0))
         JSONText.append("{\"topic\":", to: &out)
         JSONText.appendString(topic, to: &out)
         JSONText.append(",\"partition\":\(partition),\"offset\":\(record.offset.rawValue),\"timestamp\":\(record.timestamp.milliseconds),\"key\":", to: &out)
-        appendBytes(record.key, embedJSON: false, to: &out)
+        let keyInfo = appendDecoded(record.key, embedJSON: false, decoder: decoders?.key, to: &out)
         JSONText.append(",\"headers\":[", to: &out)
         for (index, header) in record.headers.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -23,9 +27,32 @@ public enum EventJSON {
             out.append(UInt8(ascii: "]"))
         }
         JSONText.append("],\"value\":", to: &out)
-        appendBytes(record.value, embedJSON: true, to: &out)
+        let valueInfo = appendDecoded(record.value, embedJSON: true, decoder: decoders?.value, to: &out)
+        appendInfo(keyInfo, prefix: "key", to: &out)
+        appendInfo(valueInfo, prefix: "value", to: &out)
         JSONText.append("}\n", to: &out)
         return out
+    }
+
+    private static func appendDecoded(_ bytes: [UInt8]?, embedJSON: Bool, decoder: ValueDecoder?, to out: inout [UInt8]) -> DecodedValue? {
+        guard let decoder else {
+            appendBytes(bytes, embedJSON: embedJSON, to: &out)
+            return nil
+        }
+        guard let bytes else { return decoder.appendJSON(nil, to: &out) }
+        return bytes.withUnsafeBytes { decoder.appendJSON($0, to: &out) }
+    }
+
+    private static func appendInfo(_ info: DecodedValue?, prefix: String, to out: inout [UInt8]) {
+        guard let info else { return }
+        if let label = info.schemaLabel {
+            JSONText.append(",\"\(prefix)_schema\":", to: &out)
+            JSONText.appendString(label, to: &out)
+        }
+        if let note = info.note {
+            JSONText.append(",\"\(prefix)_note\":", to: &out)
+            JSONText.appendString(note, to: &out)
+        }
     }
 
     private static func appendBytes(_ bytes: [UInt8]?, embedJSON: Bool, to out: inout [UInt8]) {

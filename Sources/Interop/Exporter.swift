@@ -1,3 +1,4 @@
+import Decoding
 import EventLog
 import Payloads
 
@@ -21,7 +22,7 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 public enum Exporter {
     @discardableResult
     public static func export(_ log: EventLog, topic: String, format: ExportFormat, from: ExportBound? = nil, to: ExportBound? = nil,
-                              write: ([UInt8]) -> Void) throws -> Int {
+                              decoders: TopicDecoders? = nil, write: ([UInt8]) -> Void) throws -> Int {
         if format == .csv { write(Array("partition,offset,timestamp,key,value\n".utf8)) }
         var count = 0
         for partition in try log.partitions(of: topic) {
@@ -33,7 +34,7 @@ public enum Exporter {
                 let record = view.materialize(batch: batch.info)
                 let id = partition.topicPartition.partition
                 switch format {
-                case .jsonl: write(EventJSON.line(topic: topic, partition: id, record: record))
+                case .jsonl: write(EventJSON.line(topic: topic, partition: id, record: record, decoders: decoders))
                 case .kcat: write(kcatLine(topic: topic, partition: id, record: record))
                 case .csv: write(csvLine(partition: id, record: record))
                 }

@@ -25,15 +25,26 @@ public struct EventView {
     public let partition: Int32
     public let record: RecordView
 
+    /// The value a projection reads: the record's own bytes, or its decoded JSON (Avro,
+    /// Protobuf) when the topic has a decoder — see `DecodedProjection`.
+    public let value: UnsafeRawBufferPointer?
+
     public init(partition: Int32, record: RecordView) {
         self.partition = partition
         self.record = record
+        self.value = record.value
+    }
+
+    /// The same event with `value` replaced by its decoded JSON (valid while `value` is).
+    public init(partition: Int32, record: RecordView, decodedValue: UnsafeRawBufferPointer) {
+        self.partition = partition
+        self.record = record
+        self.value = decodedValue
     }
 
     public var offset: Offset { record.offset }
     public var timestamp: Timestamp { record.timestamp }
     public var key: UnsafeRawBufferPointer? { record.key }
-    public var value: UnsafeRawBufferPointer? { record.value }
     public var mergeKey: MergeKey { MergeKey(timestamp: record.timestamp.milliseconds, partition: partition, offset: record.offset.rawValue) }
 
     /// The value of header `name` as text (nil when absent or null).

@@ -27,12 +27,13 @@ extension ViewRunner {
             let duplicatesBefore = replay.progress.duplicatesSkipped
             let change = replay.fold(event)
             let duplicate = replay.progress.duplicatesSkipped > duplicatesBefore
-            let mentions = duplicate && (event.keyText == rowKey || event.value.map { String(decoding: $0, as: UTF8.self).contains(rowKey) } == true)
+            let valueText = (projection as? ValueTextProviding)?.valueText(event) ?? event.value.map { String(decoding: $0, as: UTF8.self) }
+            let mentions = duplicate && (event.keyText == rowKey || valueText?.contains(rowKey) == true)
             if change.contains(rowKey) || mentions {
                 let after = projection.row(rowKey, of: replay.state)
                 let delta = after?.values.first?.number.map { $0 - (before?.values.first?.number ?? 0) }
                 entries.append(LineageEntry(event: event.mergeKey, key: event.keyText, headers: event.record.headers(),
-                                            value: event.value.map { String(decoding: $0, as: UTF8.self) } ?? "null",
+                                            value: valueText ?? "null",
                                             before: before, after: after, delta: duplicate ? 0 : delta, duplicate: duplicate))
             }
             replay.stream.consume(slot)

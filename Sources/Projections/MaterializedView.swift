@@ -1,3 +1,4 @@
+import Decoding
 import EventLog
 
 /// A running view without its state type: what the CLI and the explorer hold.
@@ -27,22 +28,24 @@ extension ViewRunner: MaterializedView {
 public enum ViewCatalog {
     public static let builtInNames = ["balances", "ratings", "search"]
 
-    /// `name` is a built-in view or a one-line spec.
+    /// `name` is a built-in view or a one-line spec. With a `decoder` that may transform values
+    /// (Avro, Protobuf), the view folds decoded values.
     public static func open(_ name: String, log: EventLog, topic: String, snapshots: SnapshotStore?,
-                            snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 }) throws -> MaterializedView {
+                            snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 },
+                            decoder: ValueDecoder? = nil) throws -> MaterializedView {
+        func runner<P: Projection>(_ projection: P) throws -> MaterializedView {
+            if let decoder, decoder.mayTransform {
+                return try ViewRunner(log: log, topic: topic, projection: DecodedProjection(projection, decoder: decoder), snapshots: snapshots,
+                                      snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+            }
+            return try ViewRunner(log: log, topic: topic, projection: projection, snapshots: snapshots,
+                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        }
         switch name {
-        case "balances":
-            return try ViewRunner(log: log, topic: topic, projection: BalancesProjection(), snapshots: snapshots,
-                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
-        case "ratings":
-            return try ViewRunner(log: log, topic: topic, projection: RatingsProjection(), snapshots: snapshots,
-                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
-        case "search":
-            return try ViewRunner(log: log, topic: topic, projection: SearchIndexProjection(), snapshots: snapshots,
-                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
-        default:
-            return try ViewRunner(log: log, topic: topic, projection: SpecProjection(parsing: name), snapshots: snapshots,
-                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+        case "balances": return try runner(BalancesProjection())
+        case "ratings": return try runner(RatingsProjection())
+        case "search": return try runner(SearchIndexProjection())
+        default: return try runner(SpecProjection(parsing: name))
         }
     }
 }

@@ -22,6 +22,8 @@ struct Arguments {
     var concurrencyOnly = false
     /// Only section 8 (captured logs: Kafka data dir open, plain/zstd decode, JSON Lines import).
     var interopOnly = false
+    /// Only the Avro decode benchmark (1M records unless --events is given).
+    var avroOnly = false
     var log = ""
 
     init() {
@@ -35,6 +37,9 @@ struct Arguments {
             case "--explorer-only": explorerOnly = true
             case "--concurrency-only": concurrencyOnly = true
             case "--interop-only": interopOnly = true
+            case "--avro-only":
+                avroOnly = true
+                if !CommandLine.arguments.contains("--events") { events = 1_000_000 }
             case "--log": log = iterator.next() ?? log
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
@@ -111,15 +116,17 @@ if arguments.interopOnly {
 if arguments.concurrencyOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
-try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
+if arguments.avroOnly {
+    try runAvroBenchmark(records: arguments.events, directory: arguments.directory)
+    exit(0)
+}
+
 if arguments.viewsOnly {
     try FileSystem.createDirectories(arguments.directory)
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
-try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
-try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decoding
 import EventLog
 import Interop
 import Glibc
@@ -25,6 +26,7 @@ struct ConsumeCommand: ParsableCommand {
     @Option(help: "Consumer group: start from and commit its offsets.") var group: String?
     @Option(help: "Stop after this many events.") var max: Int?
     @Flag(help: "Keep waiting for new events (Ctrl-C to stop).") var follow = false
+    @OptionGroup var decoding: DecodeOptions
 
     func validate() throws {
         let positions = [fromBeginning, offset != nil, at != nil].filter { $0 }.count
@@ -48,6 +50,7 @@ struct ConsumeCommand: ParsableCommand {
         let cursors = try partitions.map { partition in
             PartitionCursor(partition: partition, from: try startOffset(partition, committed: committed, time: startTime))
         }
+        let decoders = try decoding.decoders(for: eventLog)
         let merged = MergedCursor(cursors)
         installStopHandlers()
         var printed = 0
@@ -57,7 +60,7 @@ struct ConsumeCommand: ParsableCommand {
         }
         reading: while max.map({ printed < $0 }) ?? true, stopRequested == 0 {
             if let (partition, record) = try merged.next() {
-                Output.standard.write(EventJSON.line(topic: topic, partition: partition.partition, record: record))
+                Output.standard.write(EventJSON.line(topic: topic, partition: partition.partition, record: record, decoders: decoders))
                 printed += 1
                 continue
             }

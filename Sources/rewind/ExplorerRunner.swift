@@ -1,4 +1,5 @@
 import CursesTerminal
+import Decoding
 import EventLog
 import Explorer
 import Glibc
@@ -9,7 +10,7 @@ import Projections
 /// terminal. Ticks every 100 ms drive rebuild animation and live polling; work per key press is
 /// bounded (the session caps every scan), so input is never starved.
 enum ExplorerRunner {
-    static func run(log: EventLog, state initial: ExplorerState) throws {
+    static func run(log: EventLog, state initial: ExplorerState, decoders: TopicDecoders? = nil) throws {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
@@ -22,7 +23,7 @@ enum ExplorerRunner {
             let groups = try KafkaConsumerOffsets.committed(in: log) ?? [:]
             decodedGroups = groups
             return groups
-        })
+        }, decoders: { _ in decoders })
         let terminal = CursesTerminal()
         defer {
             terminal.restore()

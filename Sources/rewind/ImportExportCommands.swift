@@ -1,3 +1,4 @@
+import Decoding
 import ArgumentParser
 import EventLog
 import Glibc
@@ -59,12 +60,15 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "jsonl, kcat or csv.") var format: Format = .jsonl
     @Option(parsing: .unconditional, help: "Start: an offset or a time.") var from: String?
     @Option(parsing: .unconditional, help: "Stop before: an offset or a time.") var to: String?
+    @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
         let eventLog = try log.openForReading()
         defer { eventLog.close() }
+        // Decoded values in jsonl only: kcat and CSV exports are for re-import, byte for byte.
+        let decoders = format == .jsonl ? try decoding.decoders(for: eventLog) : nil
         let count = try Exporter.export(eventLog, topic: topic, format: ExportFormat(rawValue: format.rawValue)!,
-                                        from: try bound(from), to: try bound(to)) { Output.standard.write($0) }
+                                        from: try bound(from), to: try bound(to), decoders: decoders) { Output.standard.write($0) }
         Output.note("exported \(count) events")
     }
 

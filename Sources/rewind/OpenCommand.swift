@@ -13,6 +13,7 @@ struct OpenCommand: ParsableCommand {
     @Flag(help: "Open for writing (takes the writer lock; repairs a torn tail).") var write = false
     @Option(help: "View to show: balances, ratings, search.") var view: String = "balances"
     @Option(help: "Topic to start on.") var topic: String?
+    @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
         let directory = path ?? log.dir
@@ -30,6 +31,6 @@ struct OpenCommand: ParsableCommand {
             }
             state.topicIndex = index
         }
-        try ExplorerRunner.run(log: eventLog, state: state)
+        try ExplorerRunner.run(log: eventLog, state: state, decoders: try decoding.decoders(for: eventLog))
     }
 }

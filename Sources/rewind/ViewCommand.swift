@@ -1,4 +1,5 @@
 import ArgumentParser
+import Decoding
 import EventLog
 import Payloads
 import Projections
@@ -41,9 +42,10 @@ struct ViewPositionOptions: ParsableArguments {
     }
 }
 
-func openView(_ name: String, log: EventLog, topic: String) throws -> MaterializedView {
+func openView(_ name: String, log: EventLog, topic: String, decoding: DecodeOptions) throws -> MaterializedView {
     do {
-        return try ViewCatalog.open(name, log: log, topic: topic, snapshots: SnapshotStore(logDirectory: log.directory))
+        return try ViewCatalog.open(name, log: log, topic: topic, snapshots: SnapshotStore(logDirectory: log.directory),
+                                    decoder: try decoding.decoders(for: log)?.value)
     } catch let error as ViewSpecError {
         throw CommandFailure(message: "\(error) (built-in views: \(ViewCatalog.builtInNames.joined(separator: ", ")))")
     }
@@ -69,11 +71,12 @@ struct ViewCommand: ParsableCommand {
     @OptionGroup var position: ViewPositionOptions
     @Option(help: "table, json or csv.") var format: Format = .table
     @Option(help: "Only rows whose key contains this text.") var rows: String?
+    @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
         let eventLog = try log.openForReading()
         defer { eventLog.close() }
-        let materialized = try openView(view, log: eventLog, topic: topic)
+        let materialized = try openView(view, log: eventLog, topic: topic, decoding: decoding)
         try materialized.rewind(to: try position.target(log: eventLog, topic: topic))
         if eventLog.isRewindLog, position.at == nil, position.offset == nil { try? materialized.commitPosition() }
         let selected = materialized.rows().filter { row in rows.map { row.key.contains($0) } ?? true }
@@ -139,11 +142,12 @@ struct LineageCommand: ParsableCommand {
     @Argument(help: "Topic to fold.") var topic: String
     @Argument(help: "Row key, e.g. an account.") var row: String
     @OptionGroup var position: ViewPositionOptions
+    @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
         let eventLog = try log.openForReading()
         defer { eventLog.close() }
-        let materialized = try openView(view, log: eventLog, topic: topic)
+        let materialized = try openView(view, log: eventLog, topic: topic, decoding: decoding)
         let entries = try materialized.lineage(of: row, to: try position.target(log: eventLog, topic: topic))
         guard !entries.isEmpty else { throw EventLogError(.notFound, "no event changed row '\(row)' of view \(view) on \(topic)") }
         for entry in entries {
