@@ -22,6 +22,8 @@ struct Arguments {
     var concurrencyOnly = false
     /// Only section 8 (captured logs: Kafka data dir open, plain/zstd decode, JSON Lines import).
     var interopOnly = false
+    /// Only sections 1–4 (append, scan, seek, durable append).
+    var storageOnly = false
     /// Only the Avro decode benchmark (1M records unless --events is given).
     var avroOnly = false
     var log = ""
@@ -37,6 +39,7 @@ struct Arguments {
             case "--explorer-only": explorerOnly = true
             case "--concurrency-only": concurrencyOnly = true
             case "--interop-only": interopOnly = true
+            case "--storage-only": storageOnly = true
             case "--avro-only":
                 avroOnly = true
                 if !CommandLine.arguments.contains("--events") { events = 1_000_000 }
@@ -377,9 +380,11 @@ final class LatencyBox: @unchecked Sendable {
     func add(_ value: Double) { pthread_mutex_lock(&mutex); values.append(value); pthread_mutex_unlock(&mutex) }
 }
 
-try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
-try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
-try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
+if !arguments.storageOnly {
+    try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
+    try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
+    try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
+}
 
 print("\n| figure | Rewind | baseline (same run) | ratio | goal |")
 print("|---|---|---|---|---|")
