@@ -79,17 +79,7 @@ struct AvroReader {
     /// A zigzag varint of at most 10 bytes (a long; ints use the same encoding).
     @inline(__always)
     mutating func readLong() throws -> Int64 {
-        var shift: UInt64 = 0
-        var raw: UInt64 = 0
-        while position < bytes.count {
-            let byte = bytes[position]
-            position += 1
-            raw |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))) }
-            shift += 7
-            if shift >= 70 { throw CodecError(.malformed, "varint longer than 10 bytes", at: position) }
-        }
-        throw CodecError(.truncated, "value ends inside a varint", at: position)
+        try readZigzagVarint(bytes, &position, truncated: "value ends inside a varint")
     }
 
     @inline(__always)

@@ -42,16 +42,6 @@ public struct ConfluentFrame: Hashable, Sendable {
     }
 
     private static func zigzag(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) throws -> Int64 {
-        var raw: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < bytes.count {
-            let byte = bytes[position]
-            position += 1
-            raw |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))) }
-            shift += 7
-            if shift >= 70 { throw CodecError(.malformed, "varint longer than 10 bytes", at: position) }
-        }
-        throw CodecError(.truncated, "Confluent protobuf frame ends inside its message indexes", at: position)
+        try readZigzagVarint(bytes, &position, truncated: "Confluent protobuf frame ends inside its message indexes")
     }
 }

@@ -110,29 +110,17 @@ if arguments.explorerOnly {
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
-if arguments.interopOnly {
+/// Runs one section on its own (the `--…-only` flags), prints its table and exits.
+func runAlone(_ section: (Int, String) throws -> Void) throws -> Never {
     try FileSystem.createDirectories(arguments.directory)
-    try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
+    try section(arguments.events, arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
-if arguments.concurrencyOnly {
-    try FileSystem.createDirectories(arguments.directory)
-    try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
-    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
-    exit(0)
-}
-if arguments.avroOnly {
-    try runAvroBenchmark(records: arguments.events, directory: arguments.directory)
-    exit(0)
-}
-
-if arguments.viewsOnly {
-    try FileSystem.createDirectories(arguments.directory)
-    try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
-    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
-    exit(0)
-}
+if arguments.interopOnly { try runAlone(runInteropBenchmark) }
+if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
+if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }
+if arguments.viewsOnly { try runAlone(runViewsBenchmark) }
 print("RewindBench: \(arguments.events) events of \(arguments.valueBytes)-byte values, batches of \(arguments.batch), in \(arguments.directory)")
 try? FileSystem.removeTree(arguments.directory)
 try FileSystem.createDirectories(arguments.directory)
