@@ -1,0 +1,232 @@
+import Glibc
+import EventLog
+import Foundation
+
+/// The `$JS.API` request-reply JSON API over one connection, with errors mapped to what a user
+/// can act on: JetStream disabled (nobody answers `$JS.API.*`), stream or consumer not found,
+/// and the server's own description for the rest.
+///
+/// During a cluster failover the API answers 503 or not at all for a few seconds while Raft elects
+/// a leader; requests are retried until `retryForMs` has passed, so reads carry on through it.
+public final class JetStream: @unchecked Sendable {
+    public let connection: NATSConnection
+    public var retryForMs = 15_000
+    static let apiPrefix = "$JS.API."
+
+    public init(connection: NATSConnection) {
+        self.connection = connection
+    }
+
+    // MARK: The API call
+
+    func call<T: Decodable>(_ endpoint: String, _ body: [UInt8] = [], as: T.Type, stream: String? = nil) throws -> T {
+        let deadline = MonotonicClock.milliseconds() + Int64(retryForMs)
+        while true {
+            do {
+                let reply = try connection.request(Self.apiPrefix + endpoint, payload: body, timeoutMs: 2_000)
+                return try decode(reply.payload, as: T.self, endpoint: endpoint, stream: stream)
+            } catch let error as NATSError where Self.isTransient(error) && MonotonicClock.milliseconds() < deadline {
+                usleep(100_000)
+            } catch let error as NATSError where error.code == .noResponders {
+                throw NATSError(.jetStreamDisabled, "JetStream is not enabled on this server or account (nothing answers $JS.API; start nats-server with -js)",
+                                target: connection.url.description)
+            }
+        }
+    }
+
+    static func isTransient(_ error: NATSError) -> Bool {
+        switch error.code {
+        case .timeout, .unreachable: return true
+        case .api: return error.message.contains("(503") // leader not yet elected, cluster busy
+        default: return false
+        }
+    }
+
+    private func decode<T: Decodable>(_ payload: [UInt8], as: T.Type, endpoint: String, stream: String?) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let data = Data(payload)
+        if let envelope = try? decoder.decode(APIErrorEnvelope.self, from: data), let error = envelope.error {
+            throw mapped(error, stream: stream)
+        }
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch {
+            throw NATSError(.protocolViolation, "unexpected reply to $JS.API.\(endpoint): \(String(decoding: payload.prefix(200), as: UTF8.self))",
+                            target: connection.url.description)
+        }
+    }
+
+    private func mapped(_ error: APIError, stream: String?) -> NATSError {
+        let target = stream.map { "\(connection.url.description) stream \($0)" } ?? connection.url.description
+        let text = error.description ?? "error"
+        switch error.errCode {
+        case 10059: return NATSError(.streamNotFound, "stream not found", target: target)
+        case 10014: return NATSError(.consumerNotFound, "consumer not found", target: target)
+        case 10039: return NATSError(.jetStreamDisabled, "JetStream is not enabled for this account", target: target)
+        default: return NATSError(.api, "\(text) (\(error.code), err_code \(error.errCode ?? 0))", target: target)
+        }
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+
+    // MARK: Account and streams
+
+    /// Fails with `.jetStreamDisabled` when the server has no JetStream.
+    public func checkEnabled() throws {
+        _ = try call("INFO", as: AccountInfoResponse.self)
+    }
+
+    public func streamNames() throws -> [String] {
+        var names: [String] = []
+        while names.count < NATSLimits.streamsListedMax {
+            let page = try call("STREAM.NAMES", Self.json(["offset": names.count]), as: StreamNamesResponse.self)
+            let streams = page.streams ?? []
+            names += streams
+            if streams.isEmpty || names.count >= page.total { break }
+        }
+        return names.sorted()
+    }
+
+    public func streams() throws -> [StreamInfo] {
+        var infos: [StreamInfo] = []
+        while infos.count < NATSLimits.streamsListedMax {
+            let page = try call("STREAM.LIST", Self.json(["offset": infos.count]), as: StreamListResponse.self)
+            let streams = page.streams ?? []
+            infos += streams
+            if streams.isEmpty || infos.count >= page.total { break }
+        }
+        return infos.sorted { $0.config.name < $1.config.name }
+    }
+
+    public func streamInfo(_ name: String) throws -> StreamInfo {
+        try call("STREAM.INFO.\(name)", as: StreamInfo.self, stream: name)
+    }
+
+    @discardableResult
+    public func createStream(_ config: StreamConfig) throws -> StreamInfo {
+        try call("STREAM.CREATE.\(config.name)", Self.json(config), as: StreamInfo.self, stream: config.name)
+    }
+
+    public func deleteStream(_ name: String) throws {
+        struct Deleted: Decodable { var success: Bool }
+        _ = try call("STREAM.DELETE.\(name)", as: Deleted.self, stream: name)
+    }
+
+    /// The stored message at `sequence`; nil when it was deleted or is past the end.
+    public func message(_ stream: String, sequence: UInt64) throws -> JetStreamMessage? {
+        do {
+            let reply = try call("STREAM.MSG.GET.\(stream)", Self.json(["seq": sequence]), as: StoredMessageResponse.self, stream: stream)
+            return try JetStreamMessage(stored: reply.message)
+        } catch let error as NATSError where error.code == .api && error.message.contains("10037") {
+            return nil // no message found
+        }
+    }
+
+    // MARK: Consumers
+
+    public func createConsumer(_ stream: String, _ config: ConsumerConfig) throws -> ConsumerInfo {
+        struct Request: Encodable {
+            var streamName: String
+            var config: ConsumerConfig
+        }
+        let endpoint = config.durableName.map { "CONSUMER.DURABLE.CREATE.\(stream).\($0)" } ?? "CONSUMER.CREATE.\(stream)"
+        return try call(endpoint, Self.json(Request(streamName: stream, config: config)), as: ConsumerInfo.self, stream: stream)
+    }
+
+    /// Deletes without waiting for the answer: ephemeral consumers also expire on their own.
+    public func deleteConsumerQuietly(_ stream: String, _ name: String) {
+        try? connection.publish(Self.apiPrefix + "CONSUMER.DELETE.\(stream).\(name)", payload: [])
+    }
+
+    /// Every consumer of `stream`; durable ones are what Rewind shows as consumer groups.
+    public func consumers(_ stream: String) throws -> [ConsumerInfo] {
+        var infos: [ConsumerInfo] = []
+        while infos.count < NATSLimits.streamsListedMax {
+            let page = try call("CONSUMER.LIST.\(stream)", Self.json(["offset": infos.count]), as: ConsumerListResponse.self, stream: stream)
+            let consumers = page.consumers ?? []
+            infos += consumers
+            if consumers.isEmpty || infos.count >= page.total { break }
+        }
+        return infos
+    }
+
+    /// The first sequence stored at or after `time` (one past the last when none is): an ephemeral
+    /// consumer with deliver policy by_start_time positions itself there on creation, and reports
+    /// that as `delivered.stream_seq + 1`, without a message being sent.
+    public func sequence(forTime time: Timestamp, in stream: String) throws -> UInt64 {
+        var config = ConsumerConfig()
+        config.deliverPolicy = "by_start_time"
+        config.optStartTime = RFC3339.format(time)
+        config.ackPolicy = "none"
+        config.inactiveThreshold = 5_000_000_000
+        config.memStorage = true
+        config.numReplicas = 1
+        let info = try createConsumer(stream, config)
+        deleteConsumerQuietly(stream, info.name)
+        return info.delivered.streamSeq + 1
+    }
+}
+
+/// A message as JetStream stored it.
+public struct JetStreamMessage: Hashable, Sendable {
+    public var sequence: UInt64
+    public var subject: String
+    public var headers: NATSHeaders?
+    public var payload: [UInt8]
+    /// When the stream stored it, nanoseconds since the epoch.
+    public var timeNs: Int64
+
+    public init(sequence: UInt64, subject: String, headers: NATSHeaders?, payload: [UInt8], timeNs: Int64) {
+        self.sequence = sequence
+        self.subject = subject
+        self.headers = headers
+        self.payload = payload
+        self.timeNs = timeNs
+    }
+
+    init(stored: StoredMessageResponse.Message) throws {
+        sequence = stored.seq
+        subject = stored.subject
+        payload = stored.data.flatMap { Data(base64Encoded: $0) }.map { Array($0) } ?? []
+        if let hdrs = stored.hdrs, let bytes = Data(base64Encoded: hdrs) {
+            headers = try NATSHeaders(parsing: ArraySlice(Array(bytes)))
+        } else {
+            headers = nil
+        }
+        guard let time = RFC3339.nanoseconds(stored.time) else { throw NATSError(.protocolViolation, "stored message time '\(stored.time)' is not RFC 3339") }
+        timeNs = time
+    }
+
+    /// From a consumer delivery: sequence and time are in the reply subject,
+    /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time ns>.<pending>`
+    /// (or, from 2.10 on, with `<domain>.<account hash>` after ACK and a random token at the end).
+    init?(delivered message: NATSMessage) {
+        guard let reply = message.replyTo, reply.hasPrefix("$JS.ACK.") else { return nil }
+        let tokens = reply.split(separator: ".", omittingEmptySubsequences: false)
+        let base: Int
+        switch tokens.count {
+        case 9: base = 2
+        case 11...12: base = 4
+        default: return nil
+        }
+        guard let sequence = UInt64(tokens[base + 3]), let time = Int64(tokens[base + 5]) else { return nil }
+        self.sequence = sequence
+        self.timeNs = time
+        self.subject = message.subject
+        self.headers = message.headers
+        self.payload = message.payload
+    }
+
+    /// As a Rewind record: offset = stream sequence, key = subject, time = stored time (ms).
+    public var record: Record {
+        let headerList = (headers?.fields ?? []).map { Header(key: $0.name, value: Array($0.value.utf8)) }
+        return Record(offset: Offset(Int64(sequence)), timestamp: Timestamp(milliseconds: timeNs / 1_000_000), key: Array(subject.utf8),
+                      value: payload, headers: headerList,
+                      batch: .remote(offset: Offset(Int64(sequence)), sizeInBytes: payload.count))
+    }
+}

@@ -1,0 +1,122 @@
+import Glibc
+import EventLog
+
+/// JetStream behind Rewind's read path (`LogSource`): a stream is a topic with one partition,
+/// the stream sequence is the offset, the subject is the key, the stored time is the timestamp
+/// (a LogAppendTime: JetStream stamps messages itself), NATS headers are record headers.
+///
+/// Costs: reading forward reuses one pull consumer while reads continue where the last ended;
+/// a read elsewhere of a few records uses direct gets (STREAM.MSG.GET), a longer one a new
+/// consumer. A seek by time is one consumer creation (by_start_time).
+public final class JetStreamSource: LogSource {
+    public let url: NATSURL
+    public let connection: NATSConnection
+    public let jetStream: JetStream
+    private var readers: [String: JetStreamReader] = [:]
+    /// Reads of at most this many records jump with direct gets instead of a new consumer.
+    static var directGetRecordsMax: Int { 8 }
+
+    public init(url: NATSURL, options: NATSConnection.Options = NATSConnection.Options()) throws {
+        self.url = url
+        connection = try NATSConnection(url: url, options: options)
+        jetStream = JetStream(connection: connection)
+        do {
+            try jetStream.checkEnabled()
+            if let stream = url.stream { _ = try jetStream.streamInfo(stream) }
+        } catch {
+            connection.close()
+            throw error
+        }
+    }
+
+    public var location: String { url.description }
+
+    public func close() {
+        for reader in readers.values { reader.close() }
+        readers = [:]
+        connection.close()
+    }
+
+    /// The URL's stream when it names one, else every stream.
+    public func topicNames() throws -> [String] {
+        if let stream = url.stream { return [stream] }
+        return try jetStream.streamNames()
+    }
+
+    public func partitionNumbers(of topic: String) throws -> [Int32] {
+        _ = try jetStream.streamInfo(topic)
+        return [0]
+    }
+
+    public func startOffset(of partition: TopicPartition) throws -> Offset {
+        let state = try jetStream.streamInfo(try stream(partition)).state
+        return Offset(Int64(state.messages == 0 ? state.lastSeq + 1 : state.firstSeq))
+    }
+
+    public func endOffset(of partition: TopicPartition) throws -> Offset {
+        Offset(Int64(try jetStream.streamInfo(try stream(partition)).state.lastSeq + 1))
+    }
+
+    public func read(_ partition: TopicPartition, from start: Offset, maxRecords: Int) throws -> [Record] {
+        let stream = try stream(partition)
+        guard maxRecords > 0 else { return [] }
+        let first = UInt64(max(1, start.rawValue))
+        if let reader = readers[stream], reader.nextSequence == first {
+            return try reader.fetch(maxMessages: maxRecords).map(\.record)
+        }
+        if maxRecords <= Self.directGetRecordsMax {
+            return try directRead(stream, from: first, maxRecords: maxRecords)
+        }
+        readers[stream]?.close()
+        let reader = JetStreamReader(jetStream: jetStream, stream: stream, from: first)
+        readers[stream] = reader
+        return try reader.fetch(maxMessages: maxRecords).map(\.record)
+    }
+
+    /// Direct gets one sequence at a time, skipping deleted ones up to the last sequence.
+    private func directRead(_ stream: String, from first: UInt64, maxRecords: Int) throws -> [Record] {
+        let last = try jetStream.streamInfo(stream).state.lastSeq
+        var records: [Record] = []
+        var sequence = first
+        // Bounded: a run of deleted messages longer than this falls back to a consumer.
+        var probes = 0
+        while records.count < maxRecords, sequence <= last {
+            if probes >= 64 {
+                let reader = JetStreamReader(jetStream: jetStream, stream: stream, from: sequence)
+                readers[stream]?.close()
+                readers[stream] = reader
+                return records + (try reader.fetch(maxMessages: maxRecords - records.count).map(\.record))
+            }
+            if let message = try jetStream.message(stream, sequence: sequence) { records.append(message.record) }
+            sequence += 1
+            probes += 1
+        }
+        return records
+    }
+
+    public func offset(forTimestamp timestamp: Timestamp, in partition: TopicPartition) throws -> Offset {
+        Offset(Int64(try jetStream.sequence(forTime: timestamp, in: try stream(partition))))
+    }
+
+    public func waitForRecords(_ partition: TopicPartition, from offset: Offset, timeoutMs: Int) throws -> Bool {
+        let stream = try stream(partition)
+        let deadline = MonotonicClock.milliseconds() + Int64(timeoutMs)
+        while true {
+            if Int64(try jetStream.streamInfo(stream).state.lastSeq) >= offset.rawValue { return true }
+            if MonotonicClock.milliseconds() >= deadline { return false }
+            usleep(50_000)
+        }
+    }
+
+    /// Durable consumers: Rewind's consumer groups.
+    public func durableConsumers(of stream: String) throws -> [ConsumerInfo] {
+        try jetStream.consumers(stream).filter { $0.config.durableName != nil }
+    }
+
+    private func stream(_ partition: TopicPartition) throws -> String {
+        guard partition.partition == 0 else {
+            throw EventLogError(.notFound, "stream '\(partition.topic)' has one partition (0), not \(partition.partition)")
+        }
+        return partition.topic
+    }
+}
