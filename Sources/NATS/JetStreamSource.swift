@@ -8,7 +8,8 @@ import EventLog
 /// Costs: reading forward reuses one pull consumer while reads continue where the last ended;
 /// a read elsewhere of a few records uses direct gets (STREAM.MSG.GET), a longer one a new
 /// consumer. A seek by time is one consumer creation (by_start_time).
-public final class JetStreamSource: LogSource {
+/// Not thread-safe: one thread at a time (the explorer hands it to its follower thread whole).
+public final class JetStreamSource: LogSource, @unchecked Sendable {
     public let url: NATSURL
     public let connection: NATSConnection
     public let jetStream: JetStream

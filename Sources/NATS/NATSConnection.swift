@@ -137,6 +137,7 @@ public final class NATSConnection: @unchecked Sendable {
                 switch handshake {
                 case let .failed(error): throw error
                 case .waitingPong where step == .info, .ready: return info!
+                // nothing yet
                 case .waitingInfo, .waitingPong: break
                 }
                 let left = deadline - MonotonicClock.milliseconds()
@@ -177,6 +178,7 @@ public final class NATSConnection: @unchecked Sendable {
             source.writeAndFlush(ByteBuffer(string: "PONG\r\n"), promise: nil)
         case .pong:
             lock.withLock {
+                if from == generation, case .waitingPong = handshake { handshake = .ready }
                 pongs += 1
                 lock.broadcast()
             }

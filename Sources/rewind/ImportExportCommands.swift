@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Glibc
 import Interop
+import NATS
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -25,6 +26,7 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Skip bad lines and report them, instead of stopping at the first.") var skipBad = false
 
     func run() throws {
+        if NATSURL.isNATS(file) { return try importStream() }
         let text: String
         if file == "-" {
             var bytes: [UInt8] = []
