@@ -222,11 +222,22 @@ public struct JetStreamMessage: Hashable, Sendable {
         self.payload = message.payload
     }
 
-    /// As a Rewind record: offset = stream sequence, key = subject, time = stored time (ms).
+    /// Set by `rewind mirror`: the event's own time (Kafka's CreateTime), epoch milliseconds.
+    public static let eventTimeHeader = "Rewind-Timestamp"
+
+    /// The event's time: the `Rewind-Timestamp` header when a mirror set it (so a view over the
+    /// stream folds with the times of the topic it came from), else the stored time.
+    public var eventTime: Timestamp {
+        if let text = headers?[Self.eventTimeHeader], let milliseconds = Int64(text) { return Timestamp(milliseconds: milliseconds) }
+        return Timestamp(milliseconds: timeNs / 1_000_000)
+    }
+
+    /// As a Rewind record: offset = stream sequence, key = subject, time = `eventTime`.
     public var record: Record {
         let headerList = (headers?.fields ?? []).map { Header(key: $0.name, value: Array($0.value.utf8)) }
-        return Record(offset: Offset(Int64(sequence)), timestamp: Timestamp(milliseconds: timeNs / 1_000_000), key: Array(subject.utf8),
-                      value: payload, headers: headerList,
-                      batch: .remote(offset: Offset(Int64(sequence)), sizeInBytes: payload.count))
+        var batch = BatchInfo.remote(offset: Offset(Int64(sequence)), sizeInBytes: payload.count)
+        if headers?[Self.eventTimeHeader] != nil { batch.timestampType = .createTime }
+        return Record(offset: Offset(Int64(sequence)), timestamp: eventTime, key: Array(subject.utf8),
+                      value: payload, headers: headerList, batch: batch)
     }
 }

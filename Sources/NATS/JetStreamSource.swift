@@ -95,8 +95,37 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         return records
     }
 
+    /// By stored time (a by_start_time consumer), or for a stream `rewind mirror` wrote, by the
+    /// events' own times: those rise with the sequence (the mirror publishes in time order), so a
+    /// binary search of direct gets finds them, about log2(messages) round trips.
     public func offset(forTimestamp timestamp: Timestamp, in partition: TopicPartition) throws -> Offset {
-        Offset(Int64(try jetStream.sequence(forTime: timestamp, in: try stream(partition))))
+        let stream = try stream(partition)
+        let state = try jetStream.streamInfo(stream).state
+        guard state.messages > 0, let first = try firstMessage(stream, from: state.firstSeq, last: state.lastSeq),
+              first.headers?[JetStreamMessage.eventTimeHeader] != nil else {
+            return Offset(Int64(try jetStream.sequence(forTime: timestamp, in: stream)))
+        }
+        var low = first.sequence
+        var high = state.lastSeq + 1 // answer in low...high
+        while low < high {
+            let middle = low + (high - low) / 2
+            guard let message = try firstMessage(stream, from: middle, last: high - 1) else {
+                high = middle
+                continue
+            }
+            if message.eventTime >= timestamp { high = middle } else { low = message.sequence + 1 }
+        }
+        return Offset(Int64(low))
+    }
+
+    /// The first stored message at or after `from` (deleted ones skipped), up to `last`.
+    private func firstMessage(_ stream: String, from: UInt64, last: UInt64) throws -> JetStreamMessage? {
+        var sequence = from
+        while sequence <= last, sequence < from + 64 {
+            if let message = try jetStream.message(stream, sequence: sequence) { return message }
+            sequence += 1
+        }
+        return sequence <= last ? try JetStreamReader(jetStream: jetStream, stream: stream, from: sequence).fetch(maxMessages: 1).first : nil
     }
 
     public func waitForRecords(_ partition: TopicPartition, from offset: Offset, timeoutMs: Int) throws -> Bool {
