@@ -5,7 +5,7 @@ import XCTest
 
 /// A real nats-server on a free loopback port with its own store directory, killed (SIGKILL, then
 /// reaped) when the test ends: no process outlives its test.
-final class NATSServerProcess {
+final class NATSServerProcess: @unchecked Sendable {
     let name: String
     let port: Int
     let clusterPort: Int?
