@@ -19,6 +19,9 @@ struct Arguments {
     /// Only section 6, on an existing bank log (`--log`): run in a fresh process by section 5.
     var explorerOnly = false
     var log = ""
+    /// Only section 7 (JetStream), with nats-py publishing the first `publishEvents`.
+    var natsOnly = false
+    var publishEvents = 200_000
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -30,6 +33,8 @@ struct Arguments {
             case "--views-only": viewsOnly = true
             case "--explorer-only": explorerOnly = true
             case "--log": log = iterator.next() ?? log
+            case "--nats": natsOnly = true
+            case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
         }
@@ -93,6 +98,11 @@ func makeRecord(_ n: Int) -> ProducerRecord {
 
 if arguments.explorerOnly {
     try runExplorerBenchmark(logDirectory: arguments.log, directory: arguments.directory, events: arguments.events)
+    for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
+    exit(0)
+}
+if arguments.natsOnly {
+    try runNATSBenchmark(events: arguments.events, publishEvents: min(arguments.publishEvents, arguments.events), directory: arguments.directory)
     for row in rows { print("| \(row.label) | \(row.rewind) | \(row.baseline) | \(row.ratio) | \(row.goal) |") }
     exit(0)
 }
