@@ -127,6 +127,26 @@ public final class JetStream: @unchecked Sendable {
         }
     }
 
+    /// Direct gets of `sequences` pipelined in one round trip; nil where a message is deleted.
+    /// A reply missing in time (a failover) falls back to one retried request per sequence.
+    public func messages(_ stream: String, sequences: [UInt64]) throws -> [JetStreamMessage?] {
+        let subject = Self.apiPrefix + "STREAM.MSG.GET.\(stream)"
+        let replies: [NATSMessage]
+        do {
+            replies = try connection.requestMany(Array(repeating: subject, count: sequences.count),
+                                                 payloads: sequences.map { Array("{\"seq\":\($0)}".utf8) }, timeoutMs: 2_000)
+        } catch let error as NATSError where Self.isTransient(error) {
+            return try sequences.map { try message(stream, sequence: $0) }
+        }
+        return try replies.map { reply in
+            do {
+                return try JetStreamMessage(stored: try decode(reply.payload, as: StoredMessageResponse.self, endpoint: "STREAM.MSG.GET", stream: stream).message)
+            } catch let error as NATSError where error.code == .api && error.message.contains("10037") {
+                return nil
+            }
+        }
+    }
+
     // MARK: Consumers
 
     public func createConsumer(_ stream: String, _ config: ConsumerConfig) throws -> ConsumerInfo {

@@ -14,8 +14,9 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
     public let connection: NATSConnection
     public let jetStream: JetStream
     private var readers: [String: JetStreamReader] = [:]
-    /// Reads of at most this many records jump with direct gets instead of a new consumer.
-    static var directGetRecordsMax: Int { 8 }
+    /// Reads of at most this many records jump with pipelined direct gets (one round trip)
+    /// instead of a new consumer (three round trips and a consumer the server must set up).
+    static var directGetRecordsMax: Int { 100 }
 
     public init(url: NATSURL, options: NATSConnection.Options = NATSConnection.Options()) throws {
         self.url = url
@@ -74,23 +75,23 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         return try reader.fetch(maxMessages: maxRecords).map(\.record)
     }
 
-    /// Direct gets one sequence at a time, skipping deleted ones up to the last sequence.
+    /// Pipelined direct gets, skipping deleted sequences; bounded: after 4 rounds (a long run of
+    /// deleted messages) the rest comes through a consumer.
     private func directRead(_ stream: String, from first: UInt64, maxRecords: Int) throws -> [Record] {
         let last = try jetStream.streamInfo(stream).state.lastSeq
         var records: [Record] = []
         var sequence = first
-        // Bounded: a run of deleted messages longer than this falls back to a consumer.
-        var probes = 0
-        while records.count < maxRecords, sequence <= last {
-            if probes >= 64 {
-                let reader = JetStreamReader(jetStream: jetStream, stream: stream, from: sequence)
-                readers[stream]?.close()
-                readers[stream] = reader
-                return records + (try reader.fetch(maxMessages: maxRecords - records.count).map(\.record))
-            }
-            if let message = try jetStream.message(stream, sequence: sequence) { records.append(message.record) }
-            sequence += 1
-            probes += 1
+        for _ in 0..<4 where records.count < maxRecords && sequence <= last {
+            let count = UInt64(min(maxRecords - records.count, Self.directGetRecordsMax))
+            let upTo = min(sequence + count, last + 1)
+            records += try jetStream.messages(stream, sequences: Array(sequence..<upTo)).compactMap { $0?.record }
+            sequence = upTo
+        }
+        if records.count < maxRecords, sequence <= last {
+            let reader = JetStreamReader(jetStream: jetStream, stream: stream, from: sequence)
+            readers[stream]?.close()
+            readers[stream] = reader
+            records += try reader.fetch(maxMessages: maxRecords - records.count).map(\.record)
         }
         return records
     }

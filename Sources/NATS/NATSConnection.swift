@@ -86,7 +86,13 @@ public final class NATSConnection: @unchecked Sendable {
             lock.broadcast()
             return channel
         }
-        try? current?.close().wait()
+        guard let current else { return }
+        // deinit can run on the event loop (NIO drops its last reference there): never wait on it.
+        if current.eventLoop.inEventLoop {
+            current.close(promise: nil)
+        } else {
+            try? current.close().wait()
+        }
     }
 
     public var isClosed: Bool { lock.withLock { closed } }
@@ -103,8 +109,9 @@ public final class NATSConnection: @unchecked Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(Int64(options.connectTimeoutMs)))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.pipeline.addHandler(NATSChannelHandler(connection: self, generation: myGeneration))
+            .channelInitializer { [weak self] channel in
+                guard let self else { return channel.close() }
+                return channel.pipeline.addHandler(NATSChannelHandler(connection: self, generation: myGeneration))
             }
         let newChannel: Channel
         do {
@@ -240,7 +247,10 @@ public final class NATSConnection: @unchecked Sendable {
                 reconnecting = true
                 return true
             }
-            handshake = .failed(NATSError(.unreachable, "connection closed during the handshake", target: url.description))
+            // Keep the reason the server gave (-ERR 'Authorization Violation' comes just before the close).
+            if case .failed = handshake {} else {
+                handshake = .failed(NATSError(.unreachable, "connection closed during the handshake", target: url.description))
+            }
             lock.broadcast()
             return false
         }
@@ -403,6 +413,36 @@ public final class NATSConnection: @unchecked Sendable {
         }
         if reply.status == 503 { throw NATSError(.noResponders, "no responders on \(subject)", target: url.description) }
         return reply
+    }
+
+    /// Several requests written at once, replies collected in order: one round trip instead of
+    /// one per request (direct gets of a page of messages). Throws `.timeout` when any is missing.
+    public func requestMany(_ subjects: [String], payloads: [[UInt8]], timeoutMs: Int? = nil) throws -> [NATSMessage] {
+        precondition(subjects.count == payloads.count)
+        guard !subjects.isEmpty else { return [] }
+        let first: Int = lock.withLock {
+            let first = nextToken + 1
+            nextToken += subjects.count
+            return first
+        }
+        let tokens = (0..<subjects.count).map { String(first + $0) }
+        try ensureResponseSubscription()
+        var out: [UInt8] = []
+        for (index, subject) in subjects.enumerated() {
+            try Self.appendPublish(subject, payload: payloads[index], headers: nil, replyTo: "\(inbox).\(tokens[index])", to: &out)
+        }
+        try send(out)
+        let deadline = MonotonicClock.milliseconds() + Int64(timeoutMs ?? options.requestTimeoutMs)
+        return try lock.withLock {
+            defer { for token in tokens { responses[token] = nil } }
+            while true {
+                if tokens.allSatisfy({ responses[$0] != nil }) { return tokens.map { responses[$0]! } }
+                if closed { throw NATSError(.closed, "connection closed", target: url.description) }
+                let left = deadline - MonotonicClock.milliseconds()
+                if left <= 0 { throw NATSError(.timeout, "no reply to \(subjects.count) requests within the timeout", target: url.description) }
+                lock.wait(timeoutMs: Int(left))
+            }
+        }
     }
 
     private func ensureResponseSubscription() throws {
