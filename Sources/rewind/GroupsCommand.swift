@@ -27,7 +27,7 @@ struct GroupsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List consumer groups.")
         @OptionGroup var log: LogDirectoryOption
         func run() throws {
-            if log.isNATS { return try StreamsListing.groups(log.dir, name: nil) }
+            if log.isNATS { return try StreamsListing.groups(log.dir, name: nil, namesOnly: true) }
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
             for group in try consumerGroups(eventLog).keys.sorted() { Output.standard.line(group) }

@@ -23,12 +23,12 @@ enum StreamsListing {
         }
     }
 
-    static func groups(_ dir: String, name: String?) throws {
+    static func groups(_ dir: String, name: String?, namesOnly: Bool = false) throws {
         let source = try JetStreamSource(url: try NATSURL(parsing: dir))
         defer { source.close() }
         for stream in try source.topicNames() {
             for consumer in try source.durableConsumers(of: stream) where name == nil || consumer.name == name {
-                Output.standard.line(groupLine(consumer))
+                Output.standard.line(namesOnly ? consumer.name : groupLine(consumer))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NATS
 import TestSupport
 import XCTest
 
@@ -40,6 +41,19 @@ final class JetStreamCLITests: XCTestCase {
         XCTAssertEqual(overStream.status, 0, overStream.stderr)
         XCTAssertEqual(overStream.stdout, overTopic.stdout)
         XCTAssertFalse(overStream.stderr.contains("gap"), overStream.stderr)
+
+        // A durable consumer is a consumer group, with its lag.
+        let connection = try NATSConnection(url: try NATSURL(parsing: server.url))
+        defer { connection.close() }
+        var durable = ConsumerConfig()
+        durable.durableName = "billing"
+        durable.ackPolicy = "explicit"
+        durable.deliverPolicy = "all"
+        _ = try JetStream(connection: connection).createConsumer("PAY", durable)
+        XCTAssertEqual(try run(["groups", "list", "--dir", server.url]).stdout, "billing\n")
+        let groups = try run(["groups", "describe", "--dir", server.url])
+        XCTAssertEqual(groups.stdout, "billing  PAY-0  ack floor 0  delivered 0  lag 3000  ack pending 0\n", groups.stderr)
+        XCTAssertTrue(try run(["topics", "describe", "PAY", "--dir", server.url]).stdout.contains("consumer billing"))
 
         let imported = try run(["import", stream, "--topic", "copy", "--dir", bank])
         XCTAssertEqual(imported.status, 0, imported.stderr)

@@ -45,8 +45,10 @@ final class NATSServerProcess: @unchecked Sendable {
 
     func start() throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary!)
-        process.arguments = arguments
+        // Under `timeout`: a test process that crashes cannot kill its servers, so each one ends
+        // by itself after 10 minutes at most instead of outliving the run.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["--signal=KILL", "600", Self.binary!] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -57,7 +59,14 @@ final class NATSServerProcess: @unchecked Sendable {
     /// kill -9: no shutdown, no flush; Raft has to cope.
     func kill() {
         guard let process, process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        // The server is the child of `timeout`: kill it first (SIGKILL to `timeout` would orphan it).
+        let pid = process.processIdentifier
+        if let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) {
+            for child in children.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                Glibc.kill(child, SIGKILL)
+            }
+        }
+        Glibc.kill(pid, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }
