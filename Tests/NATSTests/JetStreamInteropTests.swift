@@ -97,6 +97,16 @@ final class JetStreamInteropTests: XCTestCase {
         XCTAssertEqual(second.published, 0)
         XCTAssertEqual(second.skipped + second.duplicates, 5_000)
         XCTAssertEqual(try jetStream.streamInfo("PAYMENTS").state.messages, 5_000)
+        // New events in the topic: a re-run publishes just those (after the window it re-sends).
+        let later = (0..<300).map { index in
+            ProducerRecord(key: Array("late\(index % 7)".utf8), value: Array("{\"type\":\"deposit\",\"account\":\"late\(index % 7)\",\"amount\":1}".utf8),
+                           headers: [Header(key: "event-id", value: Array("late\(index)".utf8))], timestamp: Timestamp(milliseconds: 1_800_000_000_000 + Int64(index)))
+        }
+        _ = try log.append(later, to: "payments", partition: 1)
+        let third = try mirror.mirror(log: log, topic: "payments", now: Self.seconds)
+        XCTAssertEqual(third.published, 300)
+        XCTAssertEqual(third.duplicates, 512, "the window before the resume point is re-sent and dropped")
+        XCTAssertEqual(try jetStream.streamInfo("PAYMENTS").state.messages, 5_300)
 
         let lines = try runPython(PythonScripts.read, [server.url, "PAYMENTS"]).split(separator: "\n")
         struct Read: Decodable { var seq: Int64; var subject: String; var headers: [[String]]; var payload: String }
