@@ -6,7 +6,7 @@ import NATS
 extension OpenCommand {
     /// `open nats://HOST:PORT[/STREAM]`: the explorer over the local replica of the stream(s),
     /// which a background thread keeps fetching into twice a second: the explorer sees new
-    /// messages as it sees another process's appends, and follows them live (`F`).
+    /// messages as it sees the demo's producer's appends, and follows them live (`F`).
     func runOverJetStream(_ location: String) throws {
         let source = try JetStreamSource(url: try NATSURL(parsing: location))
         defer { source.close() }
@@ -27,8 +27,9 @@ extension OpenCommand {
             stop.stop()
             writer.close()
         }
-        let eventLog = try EventLog.open(directory, mode: .readOnly)
-        defer { eventLog.close() }
+        // The explorer reads the follower's own log: appends made in this process wake its
+        // followers at once (a second, read-only instance would only see them on a re-read).
+        let eventLog = writer
         var state = ExplorerState()
         state.logLabel = source.url.description
         state.isReadOnly = true
