@@ -50,7 +50,8 @@ public final class NATSConnection: @unchecked Sendable {
     private var pingsSent = 0
     private var closed = false
     private var reconnecting = false
-    /// Replies to `request`, keyed by the last token of the reply subject.
+    /// Replies to `request`, keyed by the last token of the reply subject: `<inbox>.r.<token>`.
+    /// Subjects from `newInbox` live under `<inbox>.s.`, so deliveries there never reach this map.
     private let inbox: String
     private var responseSid: Int?
     private var responses: [String: NATSMessage] = [:]
@@ -221,6 +222,7 @@ public final class NATSConnection: @unchecked Sendable {
         guard let subscription else { return }
         if subscription.answersFlowControl, message.status == 100, let reply = message.replyTo {
             source.writeAndFlush(ByteBuffer(string: "PUB \(reply) 0\r\n\r\n"), promise: nil)
+            subscription.countFlowControlReply()
             return
         }
         subscription.deliver(message)
@@ -288,7 +290,7 @@ public final class NATSConnection: @unchecked Sendable {
     private func resubscribe() throws {
         let lines: [UInt8] = lock.withLock {
             var out: [UInt8] = []
-            if let responseSid { out += Array("SUB \(inbox).* \(responseSid)\r\n".utf8) }
+            if let responseSid { out += Array("SUB \(inbox).r.* \(responseSid)\r\n".utf8) }
             for subscription in subscriptions.values.sorted(by: { $0.sid < $1.sid }) {
                 out += Array("SUB \(subscription.subject) \(subscription.sid)\r\n".utf8)
             }
@@ -399,7 +401,7 @@ public final class NATSConnection: @unchecked Sendable {
             return String(nextToken)
         }
         try ensureResponseSubscription()
-        try publish(subject, payload: payload, headers: headers, replyTo: "\(inbox).\(token)")
+        try publish(subject, payload: payload, headers: headers, replyTo: "\(inbox).r.\(token)")
         let deadline = MonotonicClock.milliseconds() + Int64(timeoutMs ?? options.requestTimeoutMs)
         let reply: NATSMessage = try lock.withLock {
             defer { responses[token] = nil }
@@ -429,7 +431,7 @@ public final class NATSConnection: @unchecked Sendable {
         try ensureResponseSubscription()
         var out: [UInt8] = []
         for (index, subject) in subjects.enumerated() {
-            try Self.appendPublish(subject, payload: payloads[index], headers: nil, replyTo: "\(inbox).\(tokens[index])", to: &out)
+            try Self.appendPublish(subject, payload: payloads[index], headers: nil, replyTo: "\(inbox).r.\(tokens[index])", to: &out)
         }
         try send(out)
         let deadline = MonotonicClock.milliseconds() + Int64(timeoutMs ?? options.requestTimeoutMs)
@@ -453,12 +455,12 @@ public final class NATSConnection: @unchecked Sendable {
             responseSid = sid
             return sid
         }
-        if let sid { try send(Array("SUB \(inbox).* \(sid)\r\n".utf8)) }
+        if let sid { try send(Array("SUB \(inbox).r.* \(sid)\r\n".utf8)) }
     }
 
     /// A fresh subject under this connection's inbox, for push deliveries and pull replies.
     public func newInbox() -> String {
-        "\(inbox).\(Self.randomToken())"
+        "\(inbox).s.\(Self.randomToken())"
     }
 
     static func randomToken() -> String {

@@ -15,6 +15,7 @@ public final class Subscription: @unchecked Sendable {
     private var head = 0
     private var overflowed = false
     private var ended = false
+    private var flowControlReplies = 0
 
     init(subject: String, sid: Int, answersFlowControl: Bool) {
         self.subject = subject
@@ -32,6 +33,11 @@ public final class Subscription: @unchecked Sendable {
             lock.broadcast()
         }
     }
+
+    /// Flow-control requests answered so far.
+    public var flowControlAnswered: Int { lock.withLock { flowControlReplies } }
+
+    func countFlowControlReply() { lock.withLock { flowControlReplies += 1 } }
 
     func end() {
         lock.withLock {
