@@ -223,7 +223,7 @@ final class JetStreamInteropTests: XCTestCase {
         }
         for (partition, records) in batches {
             for chunk in stride(from: 0, to: records.count, by: 1000) {
-                try log.append(Array(records[chunk..<min(chunk + 1000, records.count)]), to: "payments", partition: partition)
+                _ = try log.append(Array(records[chunk..<min(chunk + 1000, records.count)]), to: "payments", partition: partition)
             }
         }
         return log
