@@ -83,6 +83,9 @@ public final class JetStreamMirror {
         var inFlight: [Int: [UInt8]] = [:]
         var nextIndex = 0
         var lastAckAt = now()
+        // Refusals (503 while a stream leader is elected) back off 100 ms, doubling to 1.6 s, so
+        // an election of a few seconds costs a few re-sends of the window, not dozens.
+        var refusalBackoffMs = 100
         var exhausted = false
         var outgoing: [UInt8] = []
         var outgoingCount = 0
@@ -129,10 +132,16 @@ public final class JetStreamMirror {
                 }
                 lastAckAt = now()
             }
-            if acked > 0 { progress?(report.published + report.duplicates) }
+            if acked > 0 {
+                progress?(report.published + report.duplicates)
+                refusalBackoffMs = 100
+            }
             if !retry.isEmpty || (mustWait && now() - lastAckAt >= Double(ackTimeoutMs) / 1000) {
                 // Nothing acknowledged for a while, or the server said no: re-send what is unacknowledged.
-                usleep(retry.isEmpty ? 0 : 100_000)
+                if !retry.isEmpty {
+                    usleep(useconds_t(refusalBackoffMs * 1000))
+                    refusalBackoffMs = min(refusalBackoffMs * 2, 1_600)
+                }
                 let indexes = retry.isEmpty ? inFlight.keys.sorted() : retry.sorted()
                 for start in stride(from: 0, to: indexes.count, by: writeMessages) {
                     let bytes = indexes[start..<min(start + writeMessages, indexes.count)].flatMap { inFlight[$0] ?? [] }
