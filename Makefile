@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
-APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd
+APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd nats-server python3-pip
+# Python packages the JetStream interop tests use as an independent client.
+PIP_PACKAGES := nats-py
 
 .PHONY: deps build release demo test soak bench bench-avro fuzz clean
 
@@ -13,6 +15,8 @@ deps:
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
 	fi
+	@python3 -c "import nats" 2>/dev/null || { echo "installing: $(PIP_PACKAGES) (pip)"; \
+	  python3 -m pip install -q $(PIP_PACKAGES) 2>/dev/null || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES); }
 
 build: deps
 	$(SWIFT) build

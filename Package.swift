@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "CRC32C"),
@@ -27,14 +28,18 @@ let package = Package(
         // Avro, Protobuf and the Confluent wire format: captured values decoded to JSON text.
         .target(name: "Decoding", dependencies: ["EventLog", "Payloads", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads", "Decoding"]),
+        // NATS client + JetStream LogSource. Swift 5 mode: NIO handlers hand results to blocking
+        // callers through locks, which Swift 6's checker cannot see through without a rewrite in actors.
+        .target(name: "NATS", dependencies: ["EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads", "Decoding"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
         .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
@@ -49,6 +54,7 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "NATSTests", dependencies: ["NATS", "EventLog", "Projections", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]
 )

@@ -27,6 +27,9 @@ struct Arguments {
     /// Only the Avro decode benchmark (1M records unless --events is given).
     var avroOnly = false
     var log = ""
+    /// Only the JetStream section, with nats-py publishing the first `publishEvents`.
+    var natsOnly = false
+    var publishEvents = 200_000
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -44,6 +47,8 @@ struct Arguments {
                 avroOnly = true
                 if !CommandLine.arguments.contains("--events") { events = 1_000_000 }
             case "--log": log = iterator.next() ?? log
+            case "--nats": natsOnly = true
+            case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
         }
@@ -121,6 +126,9 @@ if arguments.interopOnly { try runAlone(runInteropBenchmark) }
 if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
 if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }
 if arguments.viewsOnly { try runAlone(runViewsBenchmark) }
+if arguments.natsOnly {
+    try runAlone { try runNATSBenchmark(events: $0, publishEvents: min(arguments.publishEvents, $0), directory: $1) }
+}
 print("RewindBench: \(arguments.events) events of \(arguments.valueBytes)-byte values, batches of \(arguments.batch), in \(arguments.directory)")
 try? FileSystem.removeTree(arguments.directory)
 try FileSystem.createDirectories(arguments.directory)

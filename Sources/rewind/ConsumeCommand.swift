@@ -35,6 +35,7 @@ struct ConsumeCommand: ParsableCommand {
     }
 
     func run() throws {
+        if log.isNATS { return try runOverJetStream() }
         let eventLog = try log.openForReading()
         defer { eventLog.close() }
         var partitions = try eventLog.partitions(of: topic)

@@ -27,6 +27,7 @@ struct GroupsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List consumer groups.")
         @OptionGroup var log: LogDirectoryOption
         func run() throws {
+            if log.isNATS { return try StreamsListing.groups(log.dir, name: nil, namesOnly: true) }
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
             for group in try consumerGroups(eventLog).keys.sorted() { Output.standard.line(group) }
@@ -38,6 +39,7 @@ struct GroupsCommand: ParsableCommand {
         @OptionGroup var log: LogDirectoryOption
         @Argument(help: "Group (all groups when omitted).") var group: String?
         func run() throws {
+            if log.isNATS { return try StreamsListing.groups(log.dir, name: group) }
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
             let all = try consumerGroups(eventLog)

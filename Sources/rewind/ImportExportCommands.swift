@@ -3,6 +3,7 @@ import ArgumentParser
 import EventLog
 import Glibc
 import Interop
+import NATS
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,7 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Skip bad lines and report them, instead of stopping at the first.") var skipBad = false
 
     func run() throws {
+        if NATSURL.isNATS(file) { return try importStream() }
         let descriptor = file == "-" ? 0 : open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw CommandFailure(message: "cannot open \(file): \(String(cString: strerror(errno)))") }
         defer { if descriptor != 0 { close(descriptor) } }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import NATS
 import Explorer
 
 struct OpenCommand: ParsableCommand {
@@ -17,6 +18,7 @@ struct OpenCommand: ParsableCommand {
 
     func run() throws {
         let directory = path ?? log.dir
+        if NATSURL.isNATS(directory) { return try runOverJetStream(directory) }
         let eventLog = write
             ? try EventLog.open(directory, mode: .readWrite, decompressor: Codecs.decompressor)
             : try EventLog.open(directory, mode: .readOnly, decompressor: Codecs.decompressor)

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Interop
 import Glibc
+import NATS
 
 @main
 struct Rewind: ParsableCommand {
@@ -13,7 +14,7 @@ struct Rewind: ParsableCommand {
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
             VerifyCommand.self, RetentionCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
-            ImportCommand.self, ExportCommand.self,
+            ImportCommand.self, ExportCommand.self, MirrorCommand.self,
             OpenCommand.self, DemoCommand.self,
         ]
     )
@@ -32,6 +33,9 @@ struct Rewind: ParsableCommand {
             try command.run()
             Output.standard.flush()
         } catch let error as EventLogError {
+            Output.standard.flush()
+            fail("\(error)", code: 1)
+        } catch let error as NATSError {
             Output.standard.flush()
             fail("\(error)", code: 1)
         } catch let error as CommandFailure {
@@ -84,7 +88,8 @@ struct LogDirectoryOption: ParsableArguments {
     var dir: String = "./rewind-data"
 
     func openForReading() throws -> EventLog {
-        try EventLog.open(dir, mode: .readOnly, decompressor: Codecs.decompressor)
+        if isNATS { return try openNATSReplica() }
+        return try EventLog.open(dir, mode: .readOnly, decompressor: Codecs.decompressor)
     }
 
     func openForWriting(create: Bool = true) throws -> EventLog {

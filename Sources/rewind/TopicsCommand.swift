@@ -28,6 +28,7 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List topics.")
         @OptionGroup var log: LogDirectoryOption
         func run() throws {
+            if log.isNATS { return try StreamsListing.list(log.dir) }
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
             for topic in eventLog.topics() { Output.standard.line(topic.name) }
@@ -41,6 +42,7 @@ struct TopicsCommand: ParsableCommand {
         @Flag(help: "One JSON object per partition.") var json = false
 
         func run() throws {
+            if log.isNATS { return try StreamsListing.describe(log.dir, name: name, json: json) }
             let eventLog = try log.openForReading()
             defer { eventLog.close() }
             let topics = try name.map { name in

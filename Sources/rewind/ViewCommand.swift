@@ -90,7 +90,8 @@ struct ViewCommand: ParsableCommand {
         let progress = materialized.progress
         var summary = "\(progress.eventsApplied) events folded"
         if progress.duplicatesSkipped > 0 { summary += ", \(progress.duplicatesSkipped) duplicates skipped (event-id)" }
-        for gap in progress.gaps { summary += "; gap: \(gap)" }
+        // JetStream sequences start at 1: offset 0 of a stream is no gap.
+        for gap in progress.gaps where !(log.isNATS && gap.from == 0 && gap.to == 1) { summary += "; gap: \(gap)" }
         Output.note(summary)
     }
 

@@ -1,0 +1,193 @@
+import Glibc
+import EventLog
+import Foundation
+
+/// The `$JS.API` request-reply JSON API over one connection, with errors mapped to what a user
+/// can act on: JetStream disabled (nobody answers `$JS.API.*`), stream or consumer not found,
+/// and the server's own description for the rest.
+///
+/// During a cluster failover the API answers 503 or not at all for a few seconds while Raft elects
+/// a leader; requests are retried until `retryForMs` has passed, so reads carry on through it.
+public final class JetStream: @unchecked Sendable {
+    public let connection: NATSConnection
+    public var retryForMs = 15_000
+    static let apiPrefix = "$JS.API."
+
+    public init(connection: NATSConnection) {
+        self.connection = connection
+    }
+
+    // MARK: The API call
+
+    func call<T: Decodable>(_ endpoint: String, _ body: [UInt8] = [], as: T.Type, stream: String? = nil) throws -> T {
+        let deadline = MonotonicClock.milliseconds() + Int64(retryForMs)
+        while true {
+            do {
+                let reply = try connection.request(Self.apiPrefix + endpoint, payload: body, timeoutMs: 2_000)
+                return try decode(reply.payload, as: T.self, endpoint: endpoint, stream: stream)
+            } catch let error as NATSError where Self.isTransient(error) && MonotonicClock.milliseconds() < deadline {
+                usleep(100_000)
+            } catch let error as NATSError where error.code == .noResponders {
+                throw NATSError(.jetStreamDisabled, "JetStream is not enabled on this server or account (nothing answers $JS.API; start nats-server with -js)",
+                                target: connection.url.description)
+            }
+        }
+    }
+
+    static func isTransient(_ error: NATSError) -> Bool {
+        switch error.code {
+        case .timeout, .unreachable: return true
+        case .api: return error.message.contains("(503") // leader not yet elected, cluster busy
+        default: return false
+        }
+    }
+
+    private func decode<T: Decodable>(_ payload: [UInt8], as: T.Type, endpoint: String, stream: String?) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        let data = Data(payload)
+        if let envelope = try? decoder.decode(APIErrorEnvelope.self, from: data), let error = envelope.error {
+            throw mapped(error, stream: stream)
+        }
+        do {
+            return try decoder.decode(T.self, from: data)
+        } catch {
+            throw NATSError(.protocolViolation, "unexpected reply to $JS.API.\(endpoint): \(String(decoding: payload.prefix(200), as: UTF8.self))",
+                            target: connection.url.description)
+        }
+    }
+
+    private func mapped(_ error: APIError, stream: String?) -> NATSError {
+        let target = stream.map { "\(connection.url.description) stream \($0)" } ?? connection.url.description
+        let text = error.description ?? "error"
+        switch error.errCode {
+        case 10059: return NATSError(.streamNotFound, "stream not found", target: target)
+        case 10014: return NATSError(.consumerNotFound, "consumer not found", target: target)
+        case 10039: return NATSError(.jetStreamDisabled, "JetStream is not enabled for this account", target: target)
+        default: return NATSError(.api, "\(text) (\(error.code), err_code \(error.errCode ?? 0))", target: target)
+        }
+    }
+
+    private static func json<T: Encodable>(_ value: T) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return Array((try? encoder.encode(value)) ?? Data())
+    }
+
+    // MARK: Account and streams
+
+    /// Fails with `.jetStreamDisabled` when the server has no JetStream.
+    public func checkEnabled() throws {
+        _ = try call("INFO", as: AccountInfoResponse.self)
+    }
+
+    public func streamNames() throws -> [String] {
+        var names: [String] = []
+        while names.count < NATSLimits.streamsListedMax {
+            let page = try call("STREAM.NAMES", Self.json(["offset": names.count]), as: StreamNamesResponse.self)
+            let streams = page.streams ?? []
+            names += streams
+            if streams.isEmpty || names.count >= page.total { break }
+        }
+        return names.sorted()
+    }
+
+    public func streams() throws -> [StreamInfo] {
+        var infos: [StreamInfo] = []
+        while infos.count < NATSLimits.streamsListedMax {
+            let page = try call("STREAM.LIST", Self.json(["offset": infos.count]), as: StreamListResponse.self)
+            let streams = page.streams ?? []
+            infos += streams
+            if streams.isEmpty || infos.count >= page.total { break }
+        }
+        return infos.sorted { $0.config.name < $1.config.name }
+    }
+
+    public func streamInfo(_ name: String) throws -> StreamInfo {
+        try call("STREAM.INFO.\(name)", as: StreamInfo.self, stream: name)
+    }
+
+    @discardableResult
+    public func createStream(_ config: StreamConfig) throws -> StreamInfo {
+        try call("STREAM.CREATE.\(config.name)", Self.json(config), as: StreamInfo.self, stream: config.name)
+    }
+
+    public func deleteStream(_ name: String) throws {
+        struct Deleted: Decodable { var success: Bool }
+        _ = try call("STREAM.DELETE.\(name)", as: Deleted.self, stream: name)
+    }
+
+    /// The stored message at `sequence`; nil when it was deleted or is past the end.
+    public func message(_ stream: String, sequence: UInt64) throws -> JetStreamMessage? {
+        do {
+            let reply = try call("STREAM.MSG.GET.\(stream)", Self.json(["seq": sequence]), as: StoredMessageResponse.self, stream: stream)
+            return try JetStreamMessage(stored: reply.message)
+        } catch let error as NATSError where error.code == .api && error.message.contains("10037") {
+            return nil // no message found
+        }
+    }
+
+    /// Direct gets of `sequences` pipelined in one round trip; nil where a message is deleted.
+    /// A reply missing in time (a failover) falls back to one retried request per sequence.
+    public func messages(_ stream: String, sequences: [UInt64]) throws -> [JetStreamMessage?] {
+        let subject = Self.apiPrefix + "STREAM.MSG.GET.\(stream)"
+        let replies: [NATSMessage]
+        do {
+            replies = try connection.requestMany(Array(repeating: subject, count: sequences.count),
+                                                 payloads: sequences.map { Array("{\"seq\":\($0)}".utf8) }, timeoutMs: 2_000)
+        } catch let error as NATSError where Self.isTransient(error) {
+            return try sequences.map { try message(stream, sequence: $0) }
+        }
+        return try replies.map { reply in
+            do {
+                return try JetStreamMessage(stored: try decode(reply.payload, as: StoredMessageResponse.self, endpoint: "STREAM.MSG.GET", stream: stream).message)
+            } catch let error as NATSError where error.code == .api && error.message.contains("10037") {
+                return nil
+            }
+        }
+    }
+
+    // MARK: Consumers
+
+    public func createConsumer(_ stream: String, _ config: ConsumerConfig) throws -> ConsumerInfo {
+        struct Request: Encodable {
+            var streamName: String
+            var config: ConsumerConfig
+        }
+        let endpoint = config.durableName.map { "CONSUMER.DURABLE.CREATE.\(stream).\($0)" } ?? "CONSUMER.CREATE.\(stream)"
+        return try call(endpoint, Self.json(Request(streamName: stream, config: config)), as: ConsumerInfo.self, stream: stream)
+    }
+
+    /// Deletes without waiting for the answer: ephemeral consumers also expire on their own.
+    public func deleteConsumerQuietly(_ stream: String, _ name: String) {
+        try? connection.publish(Self.apiPrefix + "CONSUMER.DELETE.\(stream).\(name)", payload: [])
+    }
+
+    /// Every consumer of `stream`; durable ones are what Rewind shows as consumer groups.
+    public func consumers(_ stream: String) throws -> [ConsumerInfo] {
+        var infos: [ConsumerInfo] = []
+        while infos.count < NATSLimits.streamsListedMax {
+            let page = try call("CONSUMER.LIST.\(stream)", Self.json(["offset": infos.count]), as: ConsumerListResponse.self, stream: stream)
+            let consumers = page.consumers ?? []
+            infos += consumers
+            if consumers.isEmpty || infos.count >= page.total { break }
+        }
+        return infos
+    }
+
+    /// The first sequence stored at or after `time` (one past the last when none is): an ephemeral
+    /// consumer with deliver policy by_start_time positions itself there on creation, and reports
+    /// that as `delivered.stream_seq + 1`, without a message being sent.
+    public func sequence(forTime time: Timestamp, in stream: String) throws -> UInt64 {
+        var config = ConsumerConfig()
+        config.deliverPolicy = "by_start_time"
+        config.optStartTime = RFC3339.format(time)
+        config.ackPolicy = "none"
+        config.inactiveThreshold = 5_000_000_000
+        config.memStorage = true
+        config.numReplicas = 1
+        let info = try createConsumer(stream, config)
+        deleteConsumerQuietly(stream, info.name)
+        return info.delivered.streamSeq + 1
+    }
+}

@@ -1,0 +1,163 @@
+import EventLog
+import Foundation
+import Glibc
+import NATS
+import Scenarios
+
+/// `RewindBench --nats [--events N] [--publish-events M]`: JetStream figures against a real
+/// nats-server started here on a free loopback port (temp store, killed at the end).
+///   1. mirror throughput: `JetStreamMirror` publishing M bank events (acked, window 2048) vs
+///      nats-py publishing the same M events asynchronously with acks (windows of 2048 awaited
+///      together), each into its own stream, timed from first publish to last ack;
+///   2. seek latency on an N-message stream (default 1M): a jump to a random time plus the first
+///      page of 50 events, for a stream the mirror wrote (event times: binary search of direct
+///      gets) and for one nats-py wrote (stored times: a by_start_time consumer).
+func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws {
+    guard let binary = ["/usr/bin/nats-server", "/usr/sbin/nats-server"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        fatalError("nats-server is not installed (make deps)")
+    }
+    try? FileSystem.removeTree(directory + "/nats")
+    try FileSystem.createDirectories(directory + "/nats/store")
+    let port = try freeLoopbackPort()
+    let server = Process()
+    server.executableURL = URL(fileURLWithPath: binary)
+    server.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory + "/nats/store"]
+    server.standardError = FileHandle.nullDevice
+    server.standardOutput = FileHandle.nullDevice
+    try server.run()
+    defer {
+        kill(server.processIdentifier, SIGKILL)
+        server.waitUntilExit()
+    }
+    let url = "nats://127.0.0.1:\(port)"
+    var connection: NATSConnection?
+    for _ in 0..<100 where connection == nil {
+        connection = try? NATSConnection(url: try NATSURL(parsing: url))
+        if connection == nil { usleep(50_000) }
+    }
+    guard let connection else { fatalError("nats-server did not start") }
+    defer { connection.close() }
+    let jetStream = JetStream(connection: connection)
+
+    print("\n7. JetStream (nats-server \(connection.info?.version ?? "?"), loopback, file storage, 1 replica)")
+    let log = try EventLog.open(directory + "/nats/bank", mode: .readWrite, create: true)
+    defer { log.close() }
+    try log.createTopic("payments", config: TopicConfig(partitions: 1, segmentBytes: 256 << 20))
+    var generator = BankGenerator(seed: 7, accounts: 300, start: Timestamp(milliseconds: 1_700_000_000_000), spanMs: 30 * 86_400_000, events: events)
+    var remaining = events
+    while remaining > 0 {
+        let chunk = generator.generate(min(remaining, 10_000))
+        _ = try log.append(chunk, to: "payments")
+        remaining -= chunk.count
+    }
+    let small = try EventLog.open(directory + "/nats/small", mode: .readWrite, create: true)
+    defer { small.close() }
+    try small.createTopic("payments", config: TopicConfig(partitions: 1, segmentBytes: 256 << 20))
+    let firstRecords = try log.partition(TopicPartition(topic: "payments", partition: 0)).read(from: .zero, maxRecords: publishEvents)
+    for start in stride(from: 0, to: firstRecords.count, by: 10_000) {
+        let chunk = firstRecords[start..<min(start + 10_000, firstRecords.count)]
+        _ = try small.append(chunk.map { ProducerRecord(key: $0.key, value: $0.value, headers: $0.headers, timestamp: $0.timestamp) }, to: "payments")
+    }
+
+    // 1. Throughput, same events, same server.
+    let mirror = JetStreamMirror(jetStream: jetStream, stream: "MIRRORED", subjectPrefix: "payments")
+    try mirror.createStreamIfMissing(replicas: 1)
+    let report = try mirror.mirror(log: small, topic: "payments", now: now)
+    let mirrorRate = Double(report.published) / report.seconds
+    let eventsFile = directory + "/nats/events.jsonl"
+    try writeEventsForPython(firstRecords, to: eventsFile)
+    let python = try runPythonPublisher(url: url, stream: "PYTHON", file: eventsFile)
+    rows.append(Row(label: "mirror \(format(Double(publishEvents))) events, acked (events/s)", rewind: format(mirrorRate), baseline: format(python) + " nats-py",
+                    ratio: String(format1: mirrorRate / python) + "x", goal: "≥ nats-py"))
+
+    // 2. Seek latency on the big stream.
+    let big = JetStreamMirror(jetStream: jetStream, stream: "BIG", subjectPrefix: "big")
+    try big.createStreamIfMissing(replicas: 1)
+    let bigReport = try big.mirror(log: log, topic: "payments", now: now)
+    print("   (\(format(Double(bigReport.published))) events mirrored into BIG at \(format(Double(bigReport.published) / bigReport.seconds))/s)")
+    try measureSeeks(url: url + "/BIG", label: "seek by event time + page of 50, \(format(Double(events)))-msg stream (ms)")
+    try measureSeeks(url: url + "/PYTHON", label: "seek by stored time + page of 50, \(format(Double(publishEvents)))-msg stream (ms)")
+}
+
+private func measureSeeks(url: String, label: String) throws {
+    let source = try JetStreamSource(url: try NATSURL(parsing: url))
+    defer { source.close() }
+    let partition = TopicPartition(topic: source.url.stream!, partition: 0)
+    let first = try source.read(partition, from: try source.startOffset(of: partition), maxRecords: 1)[0].timestamp
+    let lastOffset = try source.endOffset(of: partition).advanced(by: -1)
+    let last = try source.read(partition, from: lastOffset, maxRecords: 1)[0].timestamp
+    var random = SystemRandomNumberGenerator()
+    var latencies: [Double] = []
+    for _ in 0..<200 {
+        let target = Timestamp(milliseconds: Int64.random(in: first.milliseconds...last.milliseconds, using: &random))
+        let started = now()
+        let offset = try source.offset(forTimestamp: target, in: partition)
+        let page = try source.read(partition, from: offset, maxRecords: 50)
+        latencies.append((now() - started) * 1000)
+        precondition(page.first.map { $0.timestamp >= target } ?? true, "seek landed before its target")
+    }
+    latencies.sort()
+    let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
+    rows.append(Row(label: label, rewind: "p50 \(String(format: "%.2f", p50)) p99 \(String(format: "%.2f", p99))", baseline: "-", ratio: "-", goal: "< 50 ms"))
+}
+
+private func writeEventsForPython(_ records: [Record], to path: String) throws {
+    var out: [UInt8] = []
+    for record in records {
+        let headers = record.headers.map { "[\"\($0.key)\",\"\(String(decoding: $0.value ?? [], as: UTF8.self))\"]" }.joined(separator: ",")
+        let subject = JetStreamMirror.subject(prefix: "python", key: record.key)
+        out += Array("{\"subject\":\"\(subject)\",\"headers\":[\(headers)],\"value\":\(String(decoding: record.value ?? [], as: UTF8.self).debugJSON)}\n".utf8)
+    }
+    try Data(out).write(to: URL(fileURLWithPath: path))
+}
+
+extension String {
+    /// A JSON string literal (the bank values are ASCII JSON; escape quotes and backslashes).
+    var debugJSON: String {
+        "\"" + replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+}
+
+/// nats-py publishing the same events asynchronously, acknowledged: windows of 2048 publishes
+/// awaited together (what a careful nats-py producer does); prints events/s.
+private func runPythonPublisher(url: String, stream: String, file: String) throws -> Double {
+    let script = #"""
+import asyncio, json, sys, time, nats
+async def main():
+    url, stream, path = sys.argv[1], sys.argv[2], sys.argv[3]
+    events = [json.loads(line) for line in open(path)]
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    await js.add_stream(name=stream, subjects=["python", "python.>"])
+    started = time.monotonic()
+    for i in range(0, len(events), 2048):
+        window = events[i:i + 2048]
+        await asyncio.gather(*[js.publish(e["subject"], e["value"].encode(), headers=dict(e["headers"]) or None) for e in window])
+    elapsed = time.monotonic() - started
+    print(len(events) / elapsed)
+    await nc.close()
+asyncio.run(main())
+"""#
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, url, stream, file]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard let rate = Double(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { fatalError("nats-py publisher failed") }
+    return rate
+}
+
+private func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -1,0 +1,145 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// A real nats-server on a free loopback port with its own store directory, killed (SIGKILL, then
+/// reaped) when the test ends: no process outlives its test.
+final class NATSServerProcess: @unchecked Sendable {
+    let name: String
+    let port: Int
+    let clusterPort: Int?
+    let storeDirectory: String
+    private let arguments: [String]
+    private(set) var process: Process?
+
+    static let binary: String? = ["/usr/bin/nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Skips the test when nats-server is missing, except in CI (CI=true), where that fails:
+    /// `make test` installs it, so its absence there is a broken setup, not a reason to pass.
+    static func require(file: StaticString = #filePath, line: UInt = #line) throws {
+        guard binary == nil else { return }
+        if ProcessInfo.processInfo.environment["CI"] == "true" {
+            XCTFail("nats-server is not installed (apt-get install nats-server, or `make deps`)", file: file, line: line)
+            throw XCTSkip("failed above")
+        }
+        throw XCTSkip("nats-server is not installed (apt-get install nats-server)")
+    }
+
+    init(name: String, directory: String, jetStream: Bool = true, extra: [String] = [], cluster: (name: String, routes: [Int], port: Int)? = nil,
+         port: Int? = nil) throws {
+        self.name = name
+        self.port = try port ?? Self.freePort()
+        self.clusterPort = cluster?.port
+        storeDirectory = directory + "/" + name
+        try? FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
+        var arguments = ["-a", "127.0.0.1", "-p", String(self.port), "-n", name, "-sd", storeDirectory]
+        if jetStream { arguments.append("-js") }
+        if let cluster {
+            arguments += ["--cluster_name", cluster.name, "--cluster", "nats://127.0.0.1:\(cluster.port)",
+                          "--routes", cluster.routes.map { "nats://127.0.0.1:\($0)" }.joined(separator: ",")]
+        }
+        self.arguments = arguments + extra
+        try start()
+    }
+
+    func start() throws {
+        let process = Process()
+        // Under `timeout`: a test process that crashes cannot kill its servers, so each one ends
+        // by itself after 10 minutes at most instead of outliving the run.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        process.arguments = ["--signal=KILL", "600", Self.binary!] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        self.process = process
+        try waitForPort()
+    }
+
+    /// kill -9: no shutdown, no flush; Raft has to cope.
+    func kill() {
+        guard let process, process.isRunning else { return }
+        // The server is the child of `timeout`: kill it first (SIGKILL to `timeout` would orphan it).
+        let pid = process.processIdentifier
+        if let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) {
+            for child in children.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+                Glibc.kill(child, SIGKILL)
+            }
+        }
+        Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit { kill() }
+
+    var url: String { "nats://127.0.0.1:\(port)" }
+
+    private func waitForPort() throws {
+        for _ in 0..<200 {
+            if Self.canConnect(port) { return }
+            if let process, !process.isRunning { throw NSError(domain: "nats-server \(name) exited: \(arguments)", code: 1) }
+            usleep(25_000)
+        }
+        throw NSError(domain: "nats-server \(name) did not listen on \(port)", code: 1)
+    }
+
+    static func canConnect(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Binds port 0 and returns what the kernel chose (released at once; a race is possible but
+    /// rare, and start() fails loudly if another process took it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw NSError(domain: "bind failed", code: Int(errno)) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Runs a Python script (nats-py, the independent client) and returns its standard output.
+func runPython(_ script: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script] + arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw NSError(domain: "python failed (\(process.terminationStatus)): \(String(decoding: err, as: UTF8.self).suffix(2000))", code: 1)
+    }
+    return String(decoding: out, as: UTF8.self)
+}
+
+/// nats-py must be importable; in CI its absence fails like nats-server's.
+func requireNatsPy() throws {
+    if (try? runPython("import nats", [])) != nil { return }
+    if ProcessInfo.processInfo.environment["CI"] == "true" {
+        XCTFail("python3 nats-py is not installed (pip install nats-py, or `make deps`)")
+    }
+    throw XCTSkip("python3 nats-py is not installed (pip install nats-py)")
+}
