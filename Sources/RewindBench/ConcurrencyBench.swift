@@ -68,7 +68,7 @@ func runConcurrencyBenchmark(events: Int, directory: String) throws {
         let label = durable ? "8 durable producers" : "8 producers"
         report(label, rewind: many.rate, unit: "events/s", baseline: single.rate, baselineName: "1 thread, same events",
                goal: durable ? "group commit shares fdatasyncs" : "no lost or duplicated offsets")
-        print("  \(label): p99 append latency \(String(format1: many.p99 * 1000)) ms (1 thread: \(String(format1: single.p99 * 1000)) ms); \(perThread * 8) offsets, each handed out once")
+        print("  \(label): p99 append latency \(String(format1: many.p99 * 1e6)) µs (1 thread: \(String(format1: single.p99 * 1e6)) µs); \(perThread * 8) offsets, each handed out once")
     }
 }
 
