@@ -6,16 +6,12 @@ final class ActiveSegmentWriter {
     let log: SystemFile
     private let offsetIndex: SystemFile
     private let timeIndex: SystemFile
-    private let chain: SystemFile
+    private let chain: ChainWriter
     private(set) var position: Int
-    /// The chain value after the last batch written: the next batch's link hangs off it.
-    private(set) var chainValue: ChainValue
     private var offsetIndexSize: Int64
     private var timeIndexSize: Int64
-    private var chainSize: Int64
     private var pendingOffsetEntries: [UInt8] = []
     private var pendingTimeEntries: [UInt8] = []
-    private var chainEntry: [UInt8] = []
 
     /// Flush index entries once this many bytes are pending (about 512 entries).
     private static let pendingIndexBytesMax = 4096
@@ -25,14 +21,12 @@ final class ActiveSegmentWriter {
     init(segment: Segment, position: Int, chainEntries: Int, chainValue: ChainValue) throws {
         self.segment = segment
         self.position = position
-        self.chainValue = chainValue
         log = try SystemFile(path: segment.logPath, mode: .readWrite)
         offsetIndex = try SystemFile(path: segment.indexPath, mode: .readWrite)
         timeIndex = try SystemFile(path: segment.timeIndexPath, mode: .readWrite)
-        chain = try SystemFile(path: segment.chainPath, mode: .readWrite)
+        chain = ChainWriter(file: try SystemFile(path: segment.chainPath, mode: .readWrite), entries: chainEntries, value: chainValue)
         offsetIndexSize = try offsetIndex.size()
         timeIndexSize = try timeIndex.size()
-        chainSize = SegmentChain.fileSize(entries: chainEntries)
     }
 
     /// Writes one encoded batch at the end of the log. On failure the partial write is cut off so the
@@ -47,14 +41,7 @@ final class ActiveSegmentWriter {
         let (offsetEntry, timeEntry) = segment.recordAppend(position: position, header: header)
         if let offsetEntry { pendingOffsetEntries += SegmentIndex.encode(offsetEntry) }
         if let timeEntry { pendingTimeEntries += SegmentIndex.encode(timeEntry) }
-        // The chain entry is written at once (one small pwrite per batch), so a reader in another
-        // process can check every batch but the one being appended against the chain.
-        chainValue = chainValue.next(over: batch)
-        chainEntry.removeAll(keepingCapacity: true)
-        SegmentChain.encode(ChainEntry(lastOffset: header.lastOffset, position: Int32(position), size: Int32(batch.count), value: chainValue),
-                            into: &chainEntry)
-        try chain.write(chainEntry, at: chainSize)
-        chainSize += Int64(chainEntry.count)
+        try chain.append(batch, lastOffset: header.lastOffset, position: position)
         position += batch.count
         if pendingOffsetEntries.count + pendingTimeEntries.count >= Self.pendingIndexBytesMax {
             try flushIndexes()
@@ -74,13 +61,16 @@ final class ActiveSegmentWriter {
         }
     }
 
+    /// The chain value after the last batch appended (waits for the chain to catch up).
+    var chainValue: ChainValue { get throws { try chain.drain() } }
+
     /// Called when the segment rolls or the log closes: the final time entry, flushed indexes and a
     /// synced log and chain, so a sealed segment is complete on disk before the next one exists.
     func seal() throws {
         if let entry = segment.seal() { pendingTimeEntries += SegmentIndex.encode(entry) }
         try flushIndexes()
         try log.syncData()
-        try chain.syncData()
+        try chain.sync()
     }
 
     func close() {

@@ -160,8 +160,9 @@ public final class PartitionLog: @unchecked Sendable {
     private func roll(from active: ActiveSegmentWriter, at baseOffset: Offset) throws -> ActiveSegmentWriter {
         try active.seal()
         bytesSynced = bytesWritten // seal synced everything written so far
-        let segment = try Self.createSegment(in: directory, baseOffset: baseOffset.rawValue, previousChain: active.chainValue)
-        let next = try ActiveSegmentWriter(segment: segment, position: 0, chainEntries: 0, chainValue: active.chainValue)
+        let chainValue = try active.chainValue
+        let segment = try Self.createSegment(in: directory, baseOffset: baseOffset.rawValue, previousChain: chainValue)
+        let next = try ActiveSegmentWriter(segment: segment, position: 0, chainEntries: 0, chainValue: chainValue)
         active.close()
         segments.append(segment)
         writer = next
@@ -194,11 +195,12 @@ public final class PartitionLog: @unchecked Sendable {
         }
     }
 
-    /// Makes everything appended so far durable.
+    /// Makes everything appended so far durable, and its chain entries written.
     public func sync() throws {
         lock.lock()
         defer { lock.unlock() }
         try writer?.flushIndexes()
+        _ = try writer?.chainValue
         try waitUntilDurable(bytesWritten)
     }
 

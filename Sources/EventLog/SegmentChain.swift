@@ -15,9 +15,9 @@
 // is for `verify` to say, by hashing the batch; a writable open never rewrites a value it did not
 // just compute.
 //
-// Crash points: each entry is written (not synced) right after its batch, so after a crash the
-// chain may lack the entry of the last batch (recovery hashes it from the log and appends it), or
-// may name batches a torn tail lost (recovery drops them). Zero bytes where the
+// Crash points: entries are written (not synced) shortly after their batches, by ChainWriter's
+// queue, so after a crash the chain may lack the entries of the last batches (recovery hashes them
+// from the log and appends them), or may name batches a torn tail lost (recovery drops them). Zero bytes where the
 // file grew before its data reached the disk read as size-0 entries: dropped the same way.
 
 public struct ChainEntry: Hashable, Sendable {

@@ -128,6 +128,7 @@ final class ExplorerSessionTests: XCTestCase {
         XCTAssertEqual(checked[0].partitions.map(\.integrity), [.verified, .verified])
 
         let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        try partition.sync() // chain entries are written off the appending thread
         let segment = partition.segmentSnapshot()[0]
         let file = try SystemFile(path: segment.logPath, mode: .readWrite)
         var header = try file.read(at: 0, count: 12)
