@@ -1,3 +1,5 @@
+import EventLog
+
 /// Readable text for Avro's logical types, written straight into the JSON buffer. Dates and times
 /// follow ISO-8601 (timestamps in UTC with a Z, local-timestamps without), decimals are strings
 /// so no digit is lost to a double, durations are {"months","days","millis"}.
@@ -47,17 +49,9 @@ enum AvroLogicalText {
         out.append(UInt8(ascii: "\""))
     }
 
-    /// Days since 1970-01-01 → YYYY-MM-DD (proleptic Gregorian; H. Hinnant's civil_from_days).
+    /// Days since 1970-01-01 → YYYY-MM-DD (proleptic Gregorian).
     static func appendDate(days: Int64, to out: inout [UInt8]) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = TimeExpression.civilFromDays(days)
         if year < 0 { out.append(UInt8(ascii: "-")) }
         appendPadded(year.magnitude, width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
