@@ -31,7 +31,7 @@ public enum ProtobufDecoder {
         for (groupIndex, group) in ProtobufWire.grouped(fields).enumerated() {
             if groupIndex > 0 { out.append(UInt8(ascii: ",")) }
             guard let slot = message.byNumber[group.number], group.occurrences.allSatisfy({ wireMatches(fields[$0].wireType, message.fields[slot]) }) else {
-                try unknown(group, fields, bytes, depth: depth, into: &out)
+                ProtobufRawDecoder.appendGroup(group, fields, bytes, depth: depth, into: &out)
                 continue
             }
             let field = message.fields[slot]
@@ -51,19 +51,6 @@ public enum ProtobufDecoder {
             }
         }
         out.append(UInt8(ascii: "}"))
-    }
-
-    static func unknown(_ group: (number: Int32, occurrences: [Int]), _ fields: [ProtobufWire.Field], _ bytes: UnsafeRawBufferPointer, depth: Int,
-                        into out: inout [UInt8]) throws {
-        out.append(UInt8(ascii: "\""))
-        JSONOutput.appendInt(Int64(group.number), to: &out)
-        JSONOutput.appendLiteral("\":", to: &out)
-        if group.occurrences.count > 1 { out.append(UInt8(ascii: "[")) }
-        for (index, occurrence) in group.occurrences.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            ProtobufRawDecoder.value(fields[occurrence], in: bytes, depth: depth, into: &out)
-        }
-        if group.occurrences.count > 1 { out.append(UInt8(ascii: "]")) }
     }
 
     static func wireType(of type: ProtobufSchemaSet.FieldType) -> UInt8 {

@@ -29,17 +29,24 @@ public enum ProtobufRawDecoder {
         out.append(UInt8(ascii: "{"))
         for (groupIndex, group) in ProtobufWire.grouped(fields).enumerated() {
             if groupIndex > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            JSONOutput.appendInt(Int64(group.number), to: &out)
-            JSONOutput.appendLiteral("\":", to: &out)
-            if group.occurrences.count > 1 { out.append(UInt8(ascii: "[")) }
-            for (index, occurrence) in group.occurrences.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                value(fields[occurrence], in: bytes, depth: depth, into: &out)
-            }
-            if group.occurrences.count > 1 { out.append(UInt8(ascii: "]")) }
+            appendGroup(group, fields, bytes, depth: depth, into: &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"NUMBER":value`, or `"NUMBER":[values…]` when the field occurs more than once — also how
+    /// schema-driven decoding shows fields its schema does not know.
+    static func appendGroup(_ group: (number: Int32, occurrences: [Int]), _ fields: [ProtobufWire.Field], _ bytes: UnsafeRawBufferPointer,
+                            depth: Int, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        JSONOutput.appendInt(Int64(group.number), to: &out)
+        JSONOutput.appendLiteral("\":", to: &out)
+        if group.occurrences.count > 1 { out.append(UInt8(ascii: "[")) }
+        for (index, occurrence) in group.occurrences.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            value(fields[occurrence], in: bytes, depth: depth, into: &out)
+        }
+        if group.occurrences.count > 1 { out.append(UInt8(ascii: "]")) }
     }
 
     static func value(_ field: ProtobufWire.Field, in bytes: UnsafeRawBufferPointer, depth: Int, into out: inout [UInt8]) {

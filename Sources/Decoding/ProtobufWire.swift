@@ -21,17 +21,7 @@ enum ProtobufWire {
 
     @inline(__always)
     static func readVarint(_ bytes: UnsafeRawBufferPointer, _ position: inout Int) throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < bytes.count {
-            let byte = bytes[position]
-            position += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte < 0x80 { return result }
-            shift += 7
-            if shift >= 70 { throw CodecError(.malformed, "varint longer than 10 bytes", at: position) }
-        }
-        throw CodecError(.truncated, "message ends inside a varint", at: position)
+        try Decoding.readVarint(bytes, &position, truncated: "message ends inside a varint")
     }
 
     /// Every field of the message, in wire order. At most one field per two bytes, so the array
