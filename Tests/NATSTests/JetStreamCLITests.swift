@@ -70,19 +70,8 @@ final class JetStreamCLITests: XCTestCase {
 
     private func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
-        let process = Process()
-        process.executableURL = bundle.deletingLastPathComponent().appendingPathComponent("rewind")
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["REWIND_CACHE_DIR"] = directory.appending("cache")
-        process.environment = environment
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return try runToEnd(bundle.deletingLastPathComponent().appendingPathComponent("rewind"), arguments, environment: environment)
     }
 }

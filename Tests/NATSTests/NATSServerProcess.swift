@@ -117,11 +117,12 @@ final class NATSServerProcess: @unchecked Sendable {
     }
 }
 
-/// Runs a Python script (nats-py, the independent client) and returns its standard output.
-func runPython(_ script: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+/// Runs a program to its end; its exit status, standard output and standard error.
+func runToEnd(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script] + arguments
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
@@ -129,10 +130,16 @@ func runPython(_ script: String, _ arguments: [String], file: StaticString = #fi
     let out = output.fileHandleForReading.readDataToEndOfFile()
     let err = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw NSError(domain: "python failed (\(process.terminationStatus)): \(String(decoding: err, as: UTF8.self).suffix(2000))", code: 1)
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+}
+
+/// Runs a Python script (nats-py, the independent client) and returns its standard output.
+func runPython(_ script: String, _ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> String {
+    let result = try runToEnd(URL(fileURLWithPath: "/usr/bin/env"), ["python3", "-c", script] + arguments)
+    guard result.status == 0 else {
+        throw NSError(domain: "python failed (\(result.status)): \(result.stderr.suffix(2000))", code: 1)
     }
-    return String(decoding: out, as: UTF8.self)
+    return result.stdout
 }
 
 /// nats-py must be importable; in CI its absence fails like nats-server's.
