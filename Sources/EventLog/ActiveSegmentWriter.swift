@@ -73,7 +73,10 @@ final class ActiveSegmentWriter {
         try chain.sync()
     }
 
+    /// Kafka's `LogSegment.close` appends the final time entry too, so a closed active segment's
+    /// time index already ends at its largest timestamp, as a sealed one's does.
     func close() {
+        if let entry = segment.seal() { pendingTimeEntries += SegmentIndex.encode(entry) }
         try? flushIndexes()
         log.close()
         offsetIndex.close()
