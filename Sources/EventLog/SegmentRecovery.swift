@@ -75,6 +75,11 @@ enum SegmentRecovery {
            let found = BatchResync.nextValidBatch(in: map.bytes, after: damageStart, chainPositions: BatchResync.chainPositions(of: segment, logBytes: size)) {
             throw damageFollowedByValidData(segment, range: damageStart..<found.position, firstAffected: endOffset, next: found.header, reason: reason)
         }
+        // The chain is brought in line first: it refuses (changing nothing) when it contradicts the
+        // log, and otherwise only drops entries past the cut, which a crash before the cut leaves
+        // as a chain that the same recovery trims again.
+        let validBytes = cutAt ?? size
+        let chain = try ChainRecovery.recover(segment, log: UnsafeRawBufferPointer(rebasing: map.bytes[0..<validBytes]), previous: previousChain)
         var notes: [RepairNote] = []
         if let cutAt {
             try file.truncate(to: Int64(cutAt))
@@ -82,8 +87,6 @@ enum SegmentRecovery {
             notes.append(RepairNote(path: segment.logPath, truncatedAt: Int64(cutAt), bytesRemoved: Int64(size - cutAt), reason: reason))
         }
         try rewriteIndexes(of: segment, builder.index)
-        let validBytes = cutAt ?? size
-        let chain = try ChainRecovery.recover(segment, log: UnsafeRawBufferPointer(rebasing: map.bytes[0..<validBytes]), previous: previousChain)
         let state = Segment.State(builder: builder, validBytes: validBytes, endOffset: endOffset, problem: nil,
                                   incompleteTailBytes: 0, indexRepaired: true)
         return Recovered(state: state, notes: notes + chain.notes, chain: chain)

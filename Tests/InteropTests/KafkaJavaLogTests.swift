@@ -19,8 +19,9 @@ final class KafkaJavaLogTests: XCTestCase {
         for topic in log.topics().sorted(by: { $0.name < $1.name }) {
             for partition in try log.partitions(of: topic.name).sorted(by: { $0.topicPartition.partition < $1.topicPartition.partition }) {
                 let aborted = try partition.abortedTransactions()
-                try partition.forEachRecord(from: .zero) { record, batch in
+                try partition.forEachRecord(from: .zero) { view, batch in
                     guard !batch.header.isControl else { return true }
+                    let record = view.materialize(batch: batch.info)
                     codecs.insert(batch.info.compression)
                     var row: [String: Any] = [
                         "topic": topic.name, "partition": Int(partition.topicPartition.partition), "offset": Int(record.offset.rawValue),
