@@ -34,8 +34,9 @@ final class ActiveSegmentWriter {
     ///
     /// Once the batch is in the log, the writer's position and the segment's state move past it
     /// before anything else can fail: a chain or index write that fails afterwards makes the append
-    /// report an error, but never lets the next batch overwrite this one (the fault-injection sweep
-    /// found that). Recovery re-creates a missing chain entry or index entry from the log.
+    /// report an error, but never lets the next batch overwrite this one (before, a failed chain
+    /// write left the position behind, so the next append wrote over a batch whose offsets were
+    /// already handed out). Recovery re-creates a missing chain entry or index entry from the log.
     func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
         try chain.throwIfFailed()
         do {
