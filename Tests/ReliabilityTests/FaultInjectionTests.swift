@@ -235,6 +235,78 @@ final class FaultInjectionTests: XCTestCase {
     func testFaultsDuringRetention() throws { try sweep("retention", retentionWorkload) }
     func testFaultsDuringImport() throws { try sweep("import", importWorkload) }
 
+    /// `rewind repair` failing at each of its I/O calls: afterwards a writable open either still
+    /// refuses (the repair never committed: every segment byte as it was, no quarantine file) or
+    /// finishes it (the journal committed: the repaired files exactly) — never a mix — and running the
+    /// repair again gives exactly the files an uninterrupted repair gives.
+    func testFaultsDuringRepair() throws {
+        let damaged = directory.appending("damaged")
+        let log = try EventLog.open(damaged, mode: .readWrite, create: true)
+        try log.createTopic("r", config: TopicConfig(partitions: 1))
+        let segment = damaged + "/r-0/00000000000000000000.log"
+        var starts: [Int] = []
+        for n in 0..<20 {
+            starts.append(FileSystem.exists(segment) ? Int(try FileSystem.fileSize(segment)) : 0)
+            try log.partition(TopicPartition(topic: "r", partition: 0)).append(batch("b\(n)", count: 10, at: 2_000_000_000 + Int64(n)))
+        }
+        log.close()
+        let file = try SystemFile(path: segment, mode: .readWrite)
+        var length = try file.read(at: Int64(starts[10] + 8), count: 4)
+        length[3] &+= 7
+        try file.write(length, at: Int64(starts[10] + 8))
+        file.close()
+        let damagedSegment = try SystemFile(path: segment, mode: .readOnly).readAll(limit: 1 << 24)
+
+        func evidence(_ path: String) throws -> [String: [UInt8]] {
+            var files: [String: [UInt8]] = [:]
+            for name in try FileSystem.listDirectory(path + "/r-0") where name.hasSuffix(".log") || name.hasSuffix(".chain") || name.contains("corrupt") || name.contains("repair") {
+                files[name] = try SystemFile(path: path + "/r-0/" + name, mode: .readOnly).readAll(limit: 1 << 24)
+            }
+            return files
+        }
+        let reference = directory.appending("reference")
+        try copyTree(damaged, to: reference)
+        _ = try EventLog.repair(reference)
+        let repaired = try evidence(reference)
+        XCTAssertEqual(repaired.keys.filter { $0.contains("corrupt") }.count, 1)
+
+        let probe = directory.appending("probe")
+        try copyTree(damaged, to: probe)
+        let counter = FaultyFileIO(root: probe, failing: nil)
+        _ = FileIOSeam.with(counter) { try? EventLog.repair(probe) }
+        var trials = 0, finished = 0, rolledBack = 0
+        for index in 0..<counter.calls.count {
+            for fault in FaultyFileIO.Fault.allCases where fault != .shortWrite || counter.calls[index] == .pwrite {
+                let trial = directory.appending("trial")
+                try? FileSystem.removeTree(trial)
+                try copyTree(damaged, to: trial)
+                let io = FaultyFileIO(root: trial, failing: index, fault: fault)
+                let label = "repair: call \(index) (\(counter.calls[index].rawValue) of \(io.failedPath ?? "?")) failing with \(fault.rawValue)"
+                let failure = FileIOSeam.with(io) { () -> Error? in
+                    do { _ = try EventLog.repair(trial); return nil } catch { return error }
+                }
+                if let failure { XCTAssertTrue("\(failure)".contains(trial), "\(label): \(failure)") }
+                if let reopened = try? EventLog.open(trial, mode: .readWrite) {
+                    reopened.close()
+                    XCTAssertEqual(try evidence(trial), repaired, "\(label): the open finished the repair, so the files are the repaired ones")
+                    finished += 1
+                } else {
+                    let now = try evidence(trial)
+                    XCTAssertEqual(now["00000000000000000000.log"], damagedSegment, "\(label): a refused open after an uncommitted repair keeps the segment")
+                    XCTAssertFalse(now.keys.contains { $0.contains("corrupt") || $0.contains("repair") }, "\(label): \(now.keys.sorted())")
+                    rolledBack += 1
+                }
+                _ = try EventLog.repair(trial)
+                XCTAssertEqual(try evidence(trial), repaired, "\(label): repairing again")
+                trials += 1
+            }
+        }
+        XCTAssertGreaterThan(finished, 0)
+        XCTAssertGreaterThan(rolledBack, 0)
+        Self.totals.add(name: "repair", calls: counter.calls.count, trials: trials)
+        print("fault injection repair: \(counter.calls.count) I/O calls, \(trials) trials (\(finished) finished by the next open, \(rolledBack) rolled back), every check held")
+    }
+
     /// After a failed fdatasync the page cache's state is unknown (fsyncgate): the partition refuses
     /// every later append, naming the file, until the log is reopened; what was acknowledged before
     /// is there after the reopen.
