@@ -57,6 +57,9 @@ final class RepairCLITests: XCTestCase {
             (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["offset"] as? Int
         }
         XCTAssertEqual(offsets, Array(0..<500) + Array(550..<1001))
+        let view = try rewind(["view", "count by b", "t", "--dir", dir])
+        XCTAssertEqual(view.status, 0, view.stderr)
+        XCTAssertTrue(view.stderr.contains("offsets 500..<550 missing"), "views report the repaired gap: \(view.stderr)")
         XCTAssertEqual(try rewind(["repair", "../shared/testdata/kafka-java"]).status, 1, "a captured Kafka dir is never modified")
     }
 }
