@@ -1,0 +1,117 @@
+import Foundation
+import Glibc
+import TestSupport
+import XCTest
+
+/// Raw-socket checks of the connection rules: unsupported versions are answered, malformed frames
+/// close only their own connection, pipelined requests come back in order.
+final class ServeWireTests: XCTestCase {
+    private var directory: TemporaryDirectory!
+    private var server: ServeProcess!
+
+    override func setUpWithError() throws {
+        directory = try TemporaryDirectory("rewind-serve-wire")
+        server = try ServeProcess(directory: directory.appending("log"))
+    }
+
+    override func tearDown() {
+        server?.kill()
+        directory?.remove()
+    }
+
+    /// A blocking loopback socket with a receive timeout, so a test can never hang on it.
+    final class Connection {
+        let fd: Int32
+        init(port: Int) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var timeout = timeval(tv_sec: 5, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw NSError(domain: "connect failed", code: Int(errno)) }
+        }
+        deinit { close(fd) }
+
+        func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+
+        /// One response frame without its size, or nil when the server closed the connection.
+        func receive() -> [UInt8]? {
+            guard let size = read(4) else { return nil }
+            let length = Int(size[0]) << 24 | Int(size[1]) << 16 | Int(size[2]) << 8 | Int(size[3])
+            return read(length)
+        }
+
+        private func read(_ count: Int) -> [UInt8]? {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            while done < count {
+                let got = bytes.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + done, count - done, 0) }
+                if got <= 0 { return nil }
+                done += got
+            }
+            return bytes
+        }
+    }
+
+    /// Size prefix + header v1 (key, version, correlation id, client id "t") + body.
+    private func frame(key: Int16, version: Int16, correlation: Int32, body: [UInt8] = []) -> [UInt8] {
+        var bytes: [UInt8] = []
+        func int16(_ value: Int16) { bytes += [UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)] }
+        func int32(_ value: Int32) { bytes += (0..<4).map { UInt8(truncatingIfNeeded: value >> (24 - 8 * $0)) } }
+        int16(key); int16(version); int32(correlation); int16(1); bytes.append(0x74)
+        bytes += body
+        let size = Int32(bytes.count)
+        return (0..<4).map { UInt8(truncatingIfNeeded: size >> (24 - 8 * $0)) } + bytes
+    }
+
+    func testApiVersionsV3GetsErrorThirtyFiveInAVersionZeroBody() throws {
+        let connection = try Connection(port: server.port)
+        // v3 is flexible: header v2 (tags after the client id), compact body strings.
+        var request = frame(key: 18, version: 3, correlation: 9) + [0x00, 0x02, 0x61, 0x02, 0x31, 0x00]
+        request[3] = UInt8(request.count - 4)
+        connection.send(request)
+        let response = try XCTUnwrap(connection.receive())
+        // correlation 9 | error 35 | [ {18, 0, 2} ] — no tag sections anywhere.
+        XCTAssertEqual(response, [0, 0, 0, 9, 0, 35, 0, 0, 0, 1, 0, 18, 0, 0, 0, 2])
+    }
+
+    func testUnknownApisAndVersionsAreAnsweredAndPipelinedRequestsComeBackInOrder() throws {
+        let connection = try Connection(port: server.port)
+        // Pipelined: an unknown API, an unserved (flexible: header tags) version of Metadata, then ApiVersions v2.
+        connection.send(frame(key: 999, version: 0, correlation: 1) + frame(key: 3, version: 12, correlation: 2, body: [0x00]) + frame(key: 18, version: 2, correlation: 3))
+        XCTAssertEqual(connection.receive(), [0, 0, 0, 1, 0, 35])
+        XCTAssertEqual(connection.receive(), [0, 0, 0, 2, 0, 35])
+        let versions = try XCTUnwrap(connection.receive())
+        XCTAssertEqual(Array(versions.prefix(6)), [0, 0, 0, 3, 0, 0], "ApiVersions v2 answered with error 0")
+        XCTAssertEqual(Int(versions[6]) << 24 | Int(versions[7]) << 16 | Int(versions[8]) << 8 | Int(versions[9]), 16, "16 APIs advertised")
+    }
+
+    func testAMalformedFrameClosesOnlyItsConnection() throws {
+        let healthy = try Connection(port: server.port)
+        let hostile = try Connection(port: server.port)
+        hostile.send([0x7F, 0xFF, 0xFF, 0xFF]) // a 2 GiB frame: refused before anything is allocated
+        XCTAssertNil(hostile.receive(), "the connection stays open after a 2 GiB frame size")
+        let garbage = try Connection(port: server.port)
+        // Metadata v1 whose topic count claims 2^31-1 topics in a 4-byte body.
+        garbage.send(frame(key: 3, version: 1, correlation: 5, body: [0x7F, 0xFF, 0xFF, 0xFF]))
+        XCTAssertNil(garbage.receive(), "a malformed body must close its connection")
+        healthy.send(frame(key: 18, version: 0, correlation: 7))
+        XCTAssertEqual(healthy.receive().map { Array($0.prefix(6)) }, [0, 0, 0, 7, 0, 0])
+        try waitUntil(timeoutSeconds: 5, "the reasons in the log") {
+            server.output.contains("frame size 2147483647 outside") && server.output.contains("malformed request (API 3 v1)")
+        }
+    }
+
+    func testSigtermStopsCleanly() throws {
+        let connection = try Connection(port: server.port)
+        connection.send(frame(key: 18, version: 0, correlation: 1))
+        XCTAssertNotNil(connection.receive())
+        XCTAssertEqual(try server.stop(), 0, server.output)
+        XCTAssertTrue(server.output.contains("stopped"), server.output)
+    }
+}
