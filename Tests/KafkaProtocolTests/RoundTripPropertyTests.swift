@@ -23,6 +23,39 @@ final class RoundTripPropertyTests: XCTestCase {
         XCTAssertGreaterThan(checked, 3000)
     }
 
+    /// Mutated valid messages and random bytes through every request and response decoder at
+    /// every version: each decode returns or throws (a trap would end the test run), and a
+    /// hostile count never allocates (an over-allocation of claimed elements would exhaust memory).
+    func testDecodersTakeMutatedAndRandomBytesWithoutTrapping() {
+        let seed = ProcessInfo.processInfo.environment["KAFKA_PROPERTY_SEED"].flatMap(UInt64.init)
+            ?? UInt64(Date().timeIntervalSince1970 * 1000) ^ 0x5EED
+        print("decoder mutation seed: \(seed)")
+        var rng = MessageRandom(seed: seed)
+        let types = randomMessages()
+        var accepted = 0, rejected = 0
+        for _ in 0..<3_000 {
+            let (type, makeRandom) = types[Int(rng.next() % UInt64(types.count))]
+            let version = type.validVersions.lowerBound + Int16(rng.next() % UInt64(type.validVersions.count))
+            var bytes = makeRandom(version, &rng).encoded(version: version)
+            switch rng.next() % 3 {
+            case 0 where !bytes.isEmpty:
+                for _ in 0...(rng.next() % 4) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            case 1:
+                bytes = (0..<Int(rng.next() % 64)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            default:
+                // A count or length field set to its maximum.
+                if bytes.count >= 4 { bytes.replaceSubrange(0..<4, with: [0x7F, 0xFF, 0xFF, 0xFF]) }
+            }
+            for target in [type] + [KafkaSchemas.requests[type.apiKey], KafkaSchemas.responses[type.apiKey]].compactMap({ $0 }) {
+                for version in target.validVersions {
+                    if (try? target.decode(bytes, version: version)) != nil { accepted += 1 } else { rejected += 1 }
+                }
+            }
+        }
+        XCTAssertGreaterThan(rejected, 0)
+        print("decoder mutation: \(accepted) decoded, \(rejected) rejected")
+    }
+
     /// Opens the existential so the decoded value can be compared with `==`.
     private func assertRoundTrip<M: KafkaMessage>(_ message: M, version: Int16, seed: UInt64) throws {
         let bytes = message.encoded(version: version)
