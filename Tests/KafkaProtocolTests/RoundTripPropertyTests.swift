@@ -3,12 +3,12 @@ import XCTest
 @testable import KafkaProtocol
 
 /// Random message → encode → decode → equal, for every message type and every version its schema
-/// lists. Set KAFKA_PROPERTY_SEED to replay a failure.
+/// lists. Set REWIND_SEED to replay a failure.
 final class RoundTripPropertyTests: XCTestCase {
     func testEveryMessageRoundTripsInEveryVersion() throws {
-        let seed = ProcessInfo.processInfo.environment["KAFKA_PROPERTY_SEED"].flatMap(UInt64.init)
+        let seed = ProcessInfo.processInfo.environment["REWIND_SEED"].flatMap(UInt64.init)
             ?? UInt64(Date().timeIntervalSince1970 * 1000)
-        print("round-trip property seed: \(seed) (KAFKA_PROPERTY_SEED=\(seed) replays it)")
+        print("round-trip property seed: \(seed) (REWIND_SEED=\(seed) replays it)")
         var rng = MessageRandom(seed: seed)
         var checked = 0
         for (type, makeRandom) in randomMessages() {
@@ -27,7 +27,7 @@ final class RoundTripPropertyTests: XCTestCase {
     /// every version: each decode returns or throws (a trap would end the test run), and a
     /// hostile count never allocates (an over-allocation of claimed elements would exhaust memory).
     func testDecodersTakeMutatedAndRandomBytesWithoutTrapping() {
-        let seed = ProcessInfo.processInfo.environment["KAFKA_PROPERTY_SEED"].flatMap(UInt64.init)
+        let seed = ProcessInfo.processInfo.environment["REWIND_SEED"].flatMap(UInt64.init)
             ?? UInt64(Date().timeIntervalSince1970 * 1000) ^ 0x5EED
         print("decoder mutation seed: \(seed)")
         var rng = MessageRandom(seed: seed)
