@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport", "Decoding"],
                     exclude: ["Golden"]),
         .testTarget(name: "EndToEndTests"),
-        .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "TestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "Interop", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),

@@ -31,7 +31,14 @@ final class ActiveSegmentWriter {
 
     /// Writes one encoded batch at the end of the log. On failure the partial write is cut off so the
     /// file never holds a torn batch while the process lives.
+    ///
+    /// Once the batch is in the log, the writer's position and the segment's state move past it
+    /// before anything else can fail: a chain or index write that fails afterwards makes the append
+    /// report an error, but never lets the next batch overwrite this one (before, a failed chain
+    /// write left the position behind, so the next append wrote over a batch whose offsets were
+    /// already handed out). Recovery re-creates a missing chain entry or index entry from the log.
     func append(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader) throws {
+        try chain.throwIfFailed()
         do {
             try log.write(batch, at: Int64(position))
         } catch {
@@ -39,10 +46,11 @@ final class ActiveSegmentWriter {
             throw error
         }
         let (offsetEntry, timeEntry) = segment.recordAppend(position: position, header: header)
+        let batchPosition = position
+        position += batch.count
         if let offsetEntry { pendingOffsetEntries += SegmentIndex.encode(offsetEntry) }
         if let timeEntry { pendingTimeEntries += SegmentIndex.encode(timeEntry) }
-        try chain.append(batch, lastOffset: header.lastOffset, position: position)
-        position += batch.count
+        try chain.append(batch, lastOffset: header.lastOffset, position: batchPosition)
         if pendingOffsetEntries.count + pendingTimeEntries.count >= Self.pendingIndexBytesMax {
             try flushIndexes()
         }
@@ -73,7 +81,10 @@ final class ActiveSegmentWriter {
         try chain.sync()
     }
 
+    /// Kafka's `LogSegment.close` appends the final time entry too, so a closed active segment's
+    /// time index already ends at its largest timestamp, as a sealed one's does.
     func close() {
+        if let entry = segment.seal() { pendingTimeEntries += SegmentIndex.encode(entry) }
         try? flushIndexes()
         log.close()
         offsetIndex.close()

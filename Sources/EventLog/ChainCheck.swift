@@ -80,6 +80,18 @@ struct ChainCheck {
         }
     }
 
+    /// Damage `verify` already reported and skipped: the chain breaks there (its batches can't be
+    /// hashed), and the entries of the valid batches after it are matched by position again.
+    mutating func skipDamage(firstOffset: Int64, resumingAt position: Int?) {
+        if brokenAt == nil { brokenAt = firstOffset }
+        guard let entries else { return }
+        if let position, let next = entries.firstIndex(where: { Int($0.position) >= position }) {
+            entryIndex = next
+        } else {
+            entryIndex = entries.count
+        }
+    }
+
     mutating func end(_ segment: Segment, into report: inout VerifyReport) {
         guard let entries, entryIndex < entries.count else { return }
         fail(at: entries[entryIndex].lastOffset, path: segment.chainPath, position: SegmentChain.fileSize(entries: entryIndex),

@@ -38,8 +38,13 @@ final class ChainWriter: @unchecked Sendable {
     /// Budget unit of the semaphore: a batch takes one slot per started 64 KiB.
     private static let slotBytes = 64 << 10
 
-    func append(_ batch: UnsafeRawBufferPointer, lastOffset: Int64, position: Int) throws {
+    /// A chain write that failed earlier fails every append after it: the chain must not skip a batch.
+    func throwIfFailed() throws {
         if let failure = lock.withLock({ failure }) { throw failure }
+    }
+
+    func append(_ batch: UnsafeRawBufferPointer, lastOffset: Int64, position: Int) throws {
+        try throwIfFailed()
         let copy = [UInt8](batch)
         let slots = max(1, (batch.count + Self.slotBytes - 1) / Self.slotBytes)
         for _ in 0..<slots { room.wait() }

@@ -29,4 +29,7 @@ public enum Limits {
     public static let produceBatchRecordsMax = 1000
     /// Bytes of a consumer-group or metadata file we will read.
     public static let metadataFileBytesMax = 16 << 20
+    /// How far past damage recovery and `verify` search for the next valid batch: a whole segment, so
+    /// no valid batch of a segment can be mistaken for a torn tail.
+    public static let resyncScanBytesMax = segmentBytesMax
 }

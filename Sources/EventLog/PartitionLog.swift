@@ -31,6 +31,8 @@ public final class PartitionLog: @unchecked Sendable {
         self.config = config
         self.isWritable = writable
         self.decompressor = decompressor
+        // A repair a crash interrupted is finished (or rolled back) before any segment is read.
+        if writable { try RepairJournal.finish(in: directory) }
         let names = try FileSystem.listDirectory(directory)
         let baseOffsets = names.compactMap(Segment.baseOffset(fromFileName:)).filter { onlySegment == nil || $0 == onlySegment }.sorted()
         guard baseOffsets.count <= Limits.segmentsPerPartitionMax else {

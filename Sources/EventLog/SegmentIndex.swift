@@ -4,12 +4,25 @@
 //                  relativeOffset = the indexed batch's last offset − segment base offset,
 //                  position = byte position of that batch in NNN.log.
 //   NNN.timeindex  12-byte entries: timestamp int64 | relativeOffset int32
-//                  timestamp = the largest timestamp in the segment up to and including the batch
-//                  ending at relativeOffset, so entries are monotonic even when record timestamps are not.
+//                  timestamp = the largest timestamp in the segment so far, relativeOffset = the last
+//                  offset of the batch in which that maximum was first reached, so entries are
+//                  monotonic even when record timestamps are not.
 //
-// An entry is written before a batch once more than `Limits.indexIntervalBytes` have been appended
-// since the previous entry (Kafka's `index.interval.bytes`), so a lookup scans at most about one
-// page of batches. The first batch of a segment is never indexed (position 0 is implied).
+// Entries are placed exactly as Kafka's `LogSegment.append` places them, so a broker's lookup over
+// our files gives the same answers as over its own (byte-identical files for the same batches):
+// - an offset entry (the batch's last offset, its position) is added before a batch once more than
+//   `Limits.indexIntervalBytes` have been appended since the previous entry (Kafka's
+//   `index.interval.bytes`), so a lookup scans at most about one page of batches; the first batch
+//   of a segment is never indexed (position 0 is implied);
+// - at the same moment a time entry (running maximum, its offset) is added if the maximum grew
+//   since the last time entry (`TimeIndex.maybeAppend`);
+// - when the segment rolls or the log closes, one final time entry for the running maximum, if it
+//   grew since the last one (`onBecomeInactiveSegment`, `close`).
+//
+// Kafka's timestamp lookup, which these entries must serve: the time entry with the largest
+// timestamp ≤ T, then the offset entry at or before its offset, then a forward scan for the first
+// record with timestamp ≥ T. Pointing a time entry at the batch that *reached* the maximum (not at
+// the batch at the index point) is what keeps that scan from starting past an earlier record ≥ T.
 //
 // Indexes are hints, never the truth: the `.log` is. An index is used as long as its entries are
 // strictly increasing, point inside the log, and its last entry lands on a batch boundary with the
@@ -132,7 +145,11 @@ public struct SegmentIndex: Sendable, Equatable {
 struct SegmentIndexBuilder {
     private(set) var index: SegmentIndex
     private var bytesSinceLastEntry = 0
+    /// Kafka's `maxTimestampSoFar`: no timestamp (-1) until a batch carries one.
     private(set) var maxTimestamp: Int64 = Timestamp.none.milliseconds
+    /// Kafka's `shallowOffsetOfMaxTimestampSoFar`: the last offset of the batch that first reached
+    /// `maxTimestamp`, relative to the base offset.
+    private var maxTimestampRelativeOffset: UInt32 = 0
     let baseOffset: Int64
     let intervalBytes: Int
 
@@ -140,7 +157,11 @@ struct SegmentIndexBuilder {
         self.baseOffset = baseOffset
         self.intervalBytes = intervalBytes
         self.index = index
-        maxTimestamp = index.largestTimestamp ?? Timestamp.none.milliseconds
+        // As Kafka reloads it: the time index's last entry is the running maximum and its offset.
+        if let last = index.times.last {
+            maxTimestamp = last.timestamp
+            maxTimestampRelativeOffset = last.relativeOffset
+        }
     }
 
     /// Records a batch at `position`; returns the entries added, for appending to the files.
@@ -148,16 +169,15 @@ struct SegmentIndexBuilder {
     mutating func add(position: Int, header: RecordBatchHeader) -> (OffsetIndexEntry?, TimeIndexEntry?) {
         var added: (OffsetIndexEntry?, TimeIndexEntry?) = (nil, nil)
         let relative = UInt32(clamping: header.lastOffset - baseOffset)
-        maxTimestamp = max(maxTimestamp, header.maxTimestamp)
+        if header.maxTimestamp > maxTimestamp {
+            maxTimestamp = header.maxTimestamp
+            maxTimestampRelativeOffset = relative
+        }
         if bytesSinceLastEntry > intervalBytes, position > Int(index.offsets.last?.position ?? 0) {
             let entry = OffsetIndexEntry(relativeOffset: relative, position: UInt32(position))
             index.offsets.append(entry)
             added.0 = entry
-            if maxTimestamp > (index.times.last?.timestamp ?? Int64.min) {
-                let timeEntry = TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: relative)
-                index.times.append(timeEntry)
-                added.1 = timeEntry
-            }
+            added.1 = appendTimeEntryIfGrown()
             bytesSinceLastEntry = 0
         }
         bytesSinceLastEntry += header.totalSize
@@ -167,11 +187,18 @@ struct SegmentIndexBuilder {
 
     private(set) var lastRelativeOffset: UInt32?
 
-    /// Kafka appends a final time entry when a segment stops being active, so a sealed segment's
-    /// largest timestamp is the index's last entry.
+    /// Kafka appends a final time entry when a segment stops being active (roll or close), so a
+    /// sealed segment's largest timestamp is the index's last entry.
     mutating func seal() -> TimeIndexEntry? {
-        guard let lastRelativeOffset, maxTimestamp > (index.times.last?.timestamp ?? Int64.min) else { return nil }
-        let entry = TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: lastRelativeOffset)
+        guard lastRelativeOffset != nil else { return nil }
+        return appendTimeEntryIfGrown()
+    }
+
+    /// `TimeIndex.maybeAppend`: only a larger timestamp than the last entry's (an empty index
+    /// counts as holding no timestamp, -1).
+    private mutating func appendTimeEntryIfGrown() -> TimeIndexEntry? {
+        guard maxTimestamp > (index.times.last?.timestamp ?? Timestamp.none.milliseconds) else { return nil }
+        let entry = TimeIndexEntry(timestamp: maxTimestamp, relativeOffset: maxTimestampRelativeOffset)
         index.times.append(entry)
         return entry
     }

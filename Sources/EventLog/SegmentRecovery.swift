@@ -18,12 +18,15 @@ public struct RepairNote: Hashable, Sendable, CustomStringConvertible {
 // length is sane, it lies entirely inside the file, its magic is 2, its CRC matches, its records parse
 // (uncompressed batches) and its base offset is not below the previous batch's end.
 //
-// The file is read from the start; at the first invalid batch at position P:
-//   - if nothing after P validates as a batch, P..EOF is a torn tail (a write cut short by a crash,
-//     or zeros where the size grew before the data reached the disk): the file is truncated to P and
-//     the cut is reported;
-//   - if a valid batch follows, the damage is in the middle of the data: nothing is truncated and
-//     the open fails naming the file and P, because cutting there would destroy good events.
+// The file is read from the start; at the first invalid batch at position P, the rest of the file is
+// searched for a valid batch (BatchResync: the `.chain`'s positions first, then every byte):
+//   - if none is found, P..EOF is a torn tail (a write cut short by a crash, or zeros where the size
+//     grew before the data reached the disk): the file is truncated to P and the cut is reported;
+//   - if one is found at Q, the damage is in the middle of the data: nothing is truncated or
+//     rewritten, and the open fails naming the file, the byte range P..<Q and the offsets affected,
+//     because cutting there would destroy good events. `rewind repair` is the explicit step that
+//     moves P..<Q aside and keeps what follows (SegmentRepair).
+// Recovery cuts bytes only when no valid batch starts anywhere after the cut.
 // Indexes of the active segment are then rewritten from the batches that remain, and its hash chain
 // is brought in line (ChainRecovery). A crash during recovery leaves either the old file (recovery
 // runs again) or the truncated one (already valid).
@@ -67,11 +70,16 @@ enum SegmentRecovery {
         case let .stopped(position):
             cutAt = position
             reason = failure?.reason ?? "invalid batch"
-            if followedByValidBatch(map.bytes, after: position, decoder: &decoder, path: segment.logPath) {
-                throw EventLogError(.corruptBatch, "\(reason); valid batches follow, so it is not a torn tail — refusing to truncate (open read-only, or run `rewind verify`)",
-                                    path: segment.logPath, position: Int64(position))
-            }
         }
+        if let damageStart = cutAt,
+           let found = BatchResync.nextValidBatch(in: map.bytes, after: damageStart, chainPositions: BatchResync.chainPositions(of: segment, logBytes: size)) {
+            throw damageFollowedByValidData(segment, range: damageStart..<found.position, firstAffected: endOffset, next: found.header, reason: reason)
+        }
+        // The chain is brought in line first: it refuses (changing nothing) when it contradicts the
+        // log, and otherwise only drops entries past the cut, which a crash before the cut leaves
+        // as a chain that the same recovery trims again.
+        let validBytes = cutAt ?? size
+        let chain = try ChainRecovery.recover(segment, log: UnsafeRawBufferPointer(rebasing: map.bytes[0..<validBytes]), previous: previousChain)
         var notes: [RepairNote] = []
         if let cutAt {
             try file.truncate(to: Int64(cutAt))
@@ -79,8 +87,6 @@ enum SegmentRecovery {
             notes.append(RepairNote(path: segment.logPath, truncatedAt: Int64(cutAt), bytesRemoved: Int64(size - cutAt), reason: reason))
         }
         try rewriteIndexes(of: segment, builder.index)
-        let validBytes = cutAt ?? size
-        let chain = try ChainRecovery.recover(segment, log: UnsafeRawBufferPointer(rebasing: map.bytes[0..<validBytes]), previous: previousChain)
         let state = Segment.State(builder: builder, validBytes: validBytes, endOffset: endOffset, problem: nil,
                                   incompleteTailBytes: 0, indexRepaired: true)
         return Recovered(state: state, notes: notes + chain.notes, chain: chain)
@@ -104,19 +110,14 @@ enum SegmentRecovery {
         return nil
     }
 
-    private static func followedByValidBatch(_ bytes: UnsafeRawBufferPointer, after position: Int,
-                                             decoder: inout BatchDecoder, path: String) -> Bool {
-        guard position + RecordBatchHeader.lengthPrefixSize <= bytes.count,
-              let header = try? RecordBatchHeader(parsing: UnsafeRawBufferPointer(rebasing: bytes[position...])) else { return false }
-        let next = position + header.totalSize
-        guard header.batchLength > 0, next < bytes.count else { return false }
-        var found = false
-        _ = walkBatches(bytes, from: next) { batch in
-            let slice = UnsafeRawBufferPointer(rebasing: bytes[batch.position..<(batch.position + batch.header.totalSize)])
-            found = (try? RecordBatch.validate(slice)) != nil
-            return false
-        }
-        return found
+    /// The refusal of a writable open: one line with the file, the damaged byte range, the offsets
+    /// it may have held and where valid data resumes.
+    static func damageFollowedByValidData(_ segment: Segment, range: Range<Int>, firstAffected: Int64, next: RecordBatchHeader,
+                                          reason: String) -> EventLogError {
+        let offsets = next.baseOffset > firstAffected ? "offsets \(firstAffected)...\(next.baseOffset - 1)" : "no offsets lost"
+        return EventLogError(.corruptBatch,
+                             "damaged bytes \(range.lowerBound)..<\(range.upperBound) (\(reason); \(offsets)) are followed by valid batches from offset \(next.baseOffset): not a torn tail, so nothing was truncated; run `rewind repair` to move the damaged bytes aside, or open read-only",
+                             path: segment.logPath, position: Int64(range.lowerBound))
     }
 
     static func rewriteIndexes(of segment: Segment, _ index: SegmentIndex) throws {

@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// An open file descriptor with the path it came from, so every failure names the file. This is
-/// the engine's only door to file I/O: positioned reads and writes, sync, truncate.
+/// the engine's only door to file I/O: positioned reads and writes, sync, truncate, each through
+/// the `FileIO` seam (so tests can inject faults at any of them).
 public final class SystemFile: @unchecked Sendable {
     public let path: String
     public let descriptor: Int32
@@ -29,7 +30,7 @@ public final class SystemFile: @unchecked Sendable {
         case .createNew: flags = O_RDWR | O_CREAT | O_EXCL
         case .createOrTruncate: flags = O_RDWR | O_CREAT | O_TRUNC
         }
-        let descriptor = open(path, flags | O_CLOEXEC, 0o644)
+        let descriptor = FileIOSeam.current.open(path, flags: flags | O_CLOEXEC, mode: 0o644)
         guard descriptor >= 0 else { throw SystemFile.error("cannot open", path: path) }
         self.descriptor = descriptor
     }
@@ -39,7 +40,7 @@ public final class SystemFile: @unchecked Sendable {
     public func close() {
         guard !closed else { return }
         closed = true
-        _ = Glibc.close(descriptor)
+        _ = FileIOSeam.current.close(descriptor)
     }
 
     public func size() throws -> Int64 {
@@ -59,7 +60,7 @@ public final class SystemFile: @unchecked Sendable {
     public func read(into buffer: UnsafeMutableRawBufferPointer, at position: Int64) throws -> Int {
         var done = 0
         while done < buffer.count {
-            let result = pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(position) + off_t(done))
+            let result = FileIOSeam.current.pread(descriptor, buffer.baseAddress! + done, buffer.count - done, off_t(position) + off_t(done))
             if result < 0 {
                 if errno == EINTR { continue }
                 throw SystemFile.error("cannot read", path: path, position: position + Int64(done))
@@ -82,7 +83,7 @@ public final class SystemFile: @unchecked Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer, at position: Int64) throws {
         var done = 0
         while done < bytes.count {
-            let result = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(position) + off_t(done))
+            let result = FileIOSeam.current.pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(position) + off_t(done))
             if result < 0 {
                 if errno == EINTR { continue }
                 throw SystemFile.error("cannot write", path: path, position: position + Int64(done))
@@ -97,21 +98,21 @@ public final class SystemFile: @unchecked Sendable {
 
     /// fdatasync: the data and the size are durable, other metadata may lag (enough for an append-only file).
     public func syncData() throws {
-        while fdatasync(descriptor) != 0 {
+        while FileIOSeam.current.fdatasync(descriptor) != 0 {
             if errno == EINTR { continue }
             throw SystemFile.error("cannot sync", path: path)
         }
     }
 
     public func sync() throws {
-        while fsync(descriptor) != 0 {
+        while FileIOSeam.current.fsync(descriptor) != 0 {
             if errno == EINTR { continue }
             throw SystemFile.error("cannot sync", path: path)
         }
     }
 
     public func truncate(to size: Int64) throws {
-        guard ftruncate(descriptor, off_t(size)) == 0 else { throw SystemFile.error("cannot truncate", path: path, position: size) }
+        guard FileIOSeam.current.ftruncate(descriptor, off_t(size)) == 0 else { throw SystemFile.error("cannot truncate", path: path, position: size) }
     }
 
     static func error(_ what: String, path: String, position: Int64? = nil) -> EventLogError {
@@ -166,7 +167,7 @@ public enum FileSystem {
     }
 
     public static func remove(_ path: String) throws {
-        guard unlink(path) == 0 || errno == ENOENT else { throw SystemFile.error("cannot delete", path: path) }
+        guard FileIOSeam.current.unlink(path) == 0 || errno == ENOENT else { throw SystemFile.error("cannot delete", path: path) }
     }
 
     public static func removeDirectory(_ path: String) throws {
@@ -184,7 +185,7 @@ public enum FileSystem {
     }
 
     public static func rename(_ from: String, to: String) throws {
-        guard Glibc.rename(from, to) == 0 else { throw SystemFile.error("cannot rename to \(to)", path: from) }
+        guard FileIOSeam.current.rename(from, to) == 0 else { throw SystemFile.error("cannot rename to \(to)", path: from) }
     }
 
     /// fsyncs a directory so a create, rename or delete inside it survives a crash.

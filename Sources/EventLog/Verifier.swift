@@ -25,6 +25,9 @@ public struct VerifyReport: Sendable {
     public var staleIndexes: [String] = []
     /// Incomplete batches at the end of a partition: a torn write, or one in progress.
     public var incompleteTails: [String] = []
+    /// Damaged ranges `rewind repair` moved beside their segments (`*.log.corrupt-*`): the offsets
+    /// they held are a gap in the log.
+    public var quarantined: [String] = []
     /// Each partition's hash chain as recomputed from its bytes.
     public var heads: [ChainHead] = []
     /// Heads recorded earlier that the log still passes through.
@@ -109,6 +112,10 @@ public enum Verifier {
         var expectedNext: Int64?
         var chain = ChainCheck(partition: partition.topicPartition, expectations: expectations)
         let segments = partition.segmentSnapshot()
+        for name in (try? FileSystem.listDirectory(partition.directory)) ?? [] where name.contains(".log.corrupt-") {
+            let path = partition.directory + "/" + name
+            report.quarantined.append("\(path) (\((try? FileSystem.fileSize(path)) ?? 0) bytes moved out of \(name.prefix { $0 != "." }).log by `rewind repair`)")
+        }
         for (number, segment) in segments.enumerated() {
             report.segments += 1
             let file = try SystemFile(path: segment.logPath, mode: .readOnly)
@@ -118,6 +125,26 @@ public enum Verifier {
             chain.begin(segment, isLast: number == segments.count - 1, logBytes: map.count, into: &report)
             var position = 0
             let bytes = map.bytes
+            let chainPositions = BatchResync.chainPositions(of: segment, logBytes: bytes.count)
+            /// Damage from `start`: valid data resumes at the next valid batch (reported as a
+            /// damaged range, never as a tail), or the segment ends in it. Returns where to go on.
+            func skipDamage(from start: Int, reason: String, torn: Bool) -> Int {
+                if let found = BatchResync.nextValidBatch(in: bytes, after: start, chainPositions: chainPositions) {
+                    let first = expectedNext ?? segment.baseOffset
+                    let affected = found.header.baseOffset > first ? first...(found.header.baseOffset - 1) : nil
+                    report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(start), affectedOffsets: affected,
+                                                            message: "damaged bytes \(start)..<\(found.position) (\(reason)); valid batches resume at byte \(found.position), offset \(found.header.baseOffset)"))
+                    chain.skipDamage(firstOffset: first, resumingAt: found.position)
+                    return found.position
+                }
+                if torn && number == segments.count - 1 {
+                    report.incompleteTails.append("\(segment.logPath) at byte \(start): \(bytes.count - start) bytes of an incomplete batch")
+                } else {
+                    report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(start), affectedOffsets: nil,
+                                                            message: torn ? "segment ends inside a batch" : reason + "; no valid batch follows in the segment"))
+                }
+                return bytes.count
+            }
             while position < bytes.count {
                 var batchEnd: Int?
                 let end = walkBatches(bytes, from: position) { batch in
@@ -127,30 +154,29 @@ public enum Verifier {
                 switch end {
                 case .end: position = bytes.count; continue
                 case let .incomplete(at):
-                    if number == segments.count - 1 {
-                        report.incompleteTails.append("\(segment.logPath) at byte \(at): \(bytes.count - at) bytes of an incomplete batch")
-                    } else {
-                        report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(at), affectedOffsets: nil,
-                                                                message: "segment ends inside a batch"))
-                    }
-                    position = bytes.count
+                    position = skipDamage(from: at, reason: "a batch that runs past the end of the file", torn: true)
                     continue
                 case let .corrupt(at, reason):
-                    report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(at), affectedOffsets: nil,
-                                                            message: reason + "; rest of segment unreadable"))
-                    position = bytes.count
+                    position = skipDamage(from: at, reason: reason, torn: false)
                     continue
                 case .stopped: break
                 }
                 guard let batchEnd else { break }
                 let header = try RecordBatchHeader(parsingPrefixAt: position, of: bytes, path: segment.logPath)
                 let affected = header.baseOffset...max(header.baseOffset, header.lastOffset)
+                let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<batchEnd])
+                // A batch that fails its CRC may have a damaged length: if the position its length
+                // gives is not where a valid batch (or the end) is, resynchronise instead of trusting it.
+                if (try? RecordBatch.validate(slice)) == nil, batchEnd < bytes.count, BatchResync.validBatch(in: bytes, at: batchEnd) == nil,
+                   BatchResync.nextValidBatch(in: bytes, after: position, chainPositions: chainPositions) != nil {
+                    position = skipDamage(from: position, reason: Self.failureReason(slice), torn: false)
+                    continue
+                }
                 let problemsBefore = report.problems.count
                 if let expected = expectedNext, header.baseOffset < expected {
                     report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(position), affectedOffsets: affected,
                                                             message: "offsets go back: batch starts at \(header.baseOffset), expected ≥ \(expected)"))
                 }
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<batchEnd])
                 do {
                     var count = 0
                     _ = try decoder.forEachRecord(slice, path: segment.logPath, position: position) { _, _ in
@@ -182,5 +208,14 @@ public enum Verifier {
         }
         report.heads.append(chain.head)
         expectations = chain.unmetExpectations(elsewhere: expectations)
+    }
+
+    private static func failureReason(_ batch: UnsafeRawBufferPointer) -> String {
+        do {
+            _ = try RecordBatch.validate(batch)
+            return "invalid batch"
+        } catch {
+            return "\(error)"
+        }
     }
 }

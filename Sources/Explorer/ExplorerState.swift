@@ -30,6 +30,8 @@ public struct ExplorerState: Hashable, Sendable {
         case unchained
         /// The first offset whose batch is damaged or differs from what was chained.
         case broken(offset: Int64)
+        /// The check could not read the partition (permission, I/O error): says nothing of the data.
+        case unreadable(reason: String)
     }
 
     public struct PartitionEntry: Hashable, Sendable {

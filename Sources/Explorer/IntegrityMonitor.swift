@@ -46,8 +46,23 @@ final class IntegrityMonitor: @unchecked Sendable {
         lock.withLock { while !running.isEmpty { lock.wait() } }
     }
 
+    /// `✗ broken` only for data that does not match its CRC or chain; a check that could not read
+    /// the files (permissions, I/O errors) says so instead of accusing the data.
     static func check(_ partition: PartitionLog, in log: EventLog) -> ExplorerState.Integrity {
-        guard let report = try? Verifier.verify(partition, log: log), let head = report.heads.first else { return .broken(offset: partition.startOffset.rawValue) }
+        let report: VerifyReport
+        do {
+            report = try Verifier.verify(partition, log: log)
+        } catch let error as EventLogError {
+            switch error.code {
+            case .corruptBatch, .corruptIndex, .truncated: return .broken(offset: partition.startOffset.rawValue)
+            case .io, .notFound, .locked, .readOnly, .unsupportedCodec, .unsupportedFormat, .alreadyExists, .invalidArgument,
+                 .offsetOutOfRange, .corruptMetadata:
+                return .unreadable(reason: [error.message, error.cause].compactMap { $0 }.joined(separator: ": "))
+            }
+        } catch {
+            return .unreadable(reason: "\(error)")
+        }
+        guard let head = report.heads.first else { return .unreadable(reason: "no partition in the report") }
         if case let .broken(offset) = head.status { return .broken(offset: offset) }
         if let problem = report.problems.first { return .broken(offset: problem.affectedOffsets?.lowerBound ?? partition.startOffset.rawValue) }
         return head.status == .verified ? .verified : .unchained

@@ -43,12 +43,14 @@ extension Explorer {
     }
 
     /// One cell before each partition: ✓ chain verified, ○ CRCs fine but no chain (a Kafka capture),
-    /// ✗ broken, … checking, ? not checked yet.
+    /// ✗ broken (data that does not match its CRC or chain), ! unreadable (the check could not read
+    /// it: not evidence of tampering), … checking, ? not checked yet.
     static func integrityBadge(_ integrity: ExplorerState.Integrity) -> (String, Style) {
         switch integrity {
         case .verified: ("✓", Style(.good))
         case .unchained: ("○", .muted)
         case .broken: ("✗", Style(.bad, bold: true))
+        case .unreadable: ("!", Style(.warning, bold: true))
         case .checking: ("…", .muted)
         case .notChecked: ("?", .muted)
         }
@@ -59,6 +61,7 @@ extension Explorer {
         case .verified: "✓ chain verified"
         case .unchained: "○ no chain, CRCs ok"
         case let .broken(offset): "✗ BROKEN at offset \(offset)"
+        case let .unreadable(reason): "! unreadable: \(reason)"
         case .checking: "… checking chain"
         case .notChecked: "? chain not checked"
         }

@@ -30,6 +30,7 @@ struct VerifyCommand: ParsableCommand {
             Output.standard.line("recorded head \(expectation.partition):\(expectation.lastOffset) matches")
         }
         for path in report.staleIndexes { Output.standard.line("index stale or missing (rebuilt in memory): \(path)") }
+        for quarantined in report.quarantined { Output.standard.line("quarantined: \(quarantined)") }
         for tail in report.incompleteTails { Output.standard.line("incomplete tail (torn write or append in progress): \(tail)") }
         for problem in report.problems { Output.standard.line("PROBLEM \(problem)") }
         Output.standard.line(report.problems.isEmpty ? "ok" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s") found")

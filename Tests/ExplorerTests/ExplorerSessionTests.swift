@@ -145,6 +145,25 @@ final class ExplorerSessionTests: XCTestCase {
         let screen = Explorer.render(state, width: 100, height: 20)
         XCTAssertTrue(screen.text.contains("✗ BROKEN at offset \(segment.baseOffset ^ 0x02)"), screen.text)
     }
+
+    /// A file the check can't read (here: gone since the log was opened) is not tampering.
+    func testAnUnreadablePartitionIsNotCalledBroken() throws {
+        let partition = try log.partition(TopicPartition(topic: "payments", partition: 0))
+        try partition.sync()
+        let reader = try EventLog.open(log.directory, mode: .readOnly)
+        defer { reader.close() }
+        let readerPartition = try reader.partition(partition.topicPartition)
+        try FileSystem.rename(partition.segmentSnapshot()[0].logPath, to: partition.segmentSnapshot()[0].logPath + ".moved")
+        let integrity = IntegrityMonitor.check(readerPartition, in: reader)
+        guard case let .unreadable(reason) = integrity else { return XCTFail("\(integrity)") }
+        XCTAssertTrue(reason.contains("cannot open"), reason)
+        var state = ExplorerState()
+        state.topics = [ExplorerState.TopicEntry(name: "payments", retention: "forever", partitions: [
+            ExplorerState.PartitionEntry(partition: 0, startOffset: 0, endOffset: 10, bytes: 1, firstTimestamp: nil, lastTimestamp: nil, integrity: integrity)])]
+        let screen = Explorer.render(state, width: 100, height: 20)
+        XCTAssertTrue(screen.text.contains("! unreadable: cannot open"), screen.text)
+        XCTAssertFalse(screen.text.contains("BROKEN"), screen.text)
+    }
 }
 
 extension Int64 {

@@ -37,6 +37,21 @@ final class GoldenScreenTests: XCTestCase {
         assertGolden("topics-focus", state)
     }
 
+    /// The badge and the header for data that does not match its CRC or chain.
+    func testBrokenBadge() {
+        var state = fixtureState()
+        state.partitionIndex = 1
+        assertGolden("badge-broken", state)
+    }
+
+    /// A check that could not read the files says so, and never "BROKEN".
+    func testUnreadableBadge() {
+        var state = fixtureState()
+        state.topics[0].partitions[1].integrity = .unreadable(reason: "cannot open: Permission denied")
+        state.partitionIndex = 1
+        assertGolden("badge-unreadable", state)
+    }
+
     func testViewFocusedWithSelection() {
         var state = fixtureState()
         state.focus = .view
