@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
         // Against the real `rewind serve` binary and real clients (kcat, confluent-kafka, kafka-python).
-        .testTarget(name: "KafkaServerTests", dependencies: ["EventLog", "Interop", "TestSupport"]),
+        .testTarget(name: "KafkaServerTests", dependencies: ["EventLog", "Interop", "KafkaProtocol", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "EventLog", "Projections", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]

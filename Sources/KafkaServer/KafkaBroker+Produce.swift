@@ -28,7 +28,16 @@ extension KafkaBroker {
                 let partition = logs[Int(data.index)]
                 do {
                     let batch = try Self.singleBatch(data.records ?? [])
+                    let producer = ProducedBatch(batch)
+                    if let original = recentBatches.original(of: producer, in: partition.topicPartition) {
+                        // A retry of a batch already stored (the first answer was lost): Kafka's
+                        // idempotent producer gets the original offset and nothing is appended twice.
+                        result.baseOffset = original
+                        result.logStartOffset = partition.startOffset.rawValue
+                        return result
+                    }
                     let appended = try partition.appendBatch(batch, durable: durable)
+                    recentBatches.remember(producer, baseOffset: appended.firstOffset.rawValue, in: partition.topicPartition)
                     appendedAny = true
                     result.baseOffset = appended.firstOffset.rawValue
                     result.logStartOffset = partition.startOffset.rawValue

@@ -15,6 +15,7 @@ public final class KafkaBroker: @unchecked Sendable {
     let logger: @Sendable (String) -> Void
     let groups: GroupCoordinator
     let producerIds: ProducerIdAllocator
+    let recentBatches = RecentProducerBatches()
     /// Broadcast after every append: long-polling fetches wait on it, whatever partitions they read.
     let appended = ConditionLock()
     var appendCount: UInt64 = 0

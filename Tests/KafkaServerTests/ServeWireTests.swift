@@ -1,5 +1,7 @@
+import EventLog
 import Foundation
 import Glibc
+import KafkaProtocol
 import TestSupport
 import XCTest
 
@@ -105,6 +107,63 @@ final class ServeWireTests: XCTestCase {
         try waitUntil(timeoutSeconds: 5, "the reasons in the log") {
             server.output.contains("frame size 2147483647 outside") && server.output.contains("malformed request (API 3 v1)")
         }
+    }
+
+    /// Header v1 + a body from the generated codecs, framed.
+    private func frame<M: KafkaMessage>(_ body: M, version: Int16, correlation: Int32) -> [UInt8] {
+        var header = RequestHeader()
+        header.requestApiKey = M.apiKey
+        header.requestApiVersion = version
+        header.correlationId = correlation
+        header.clientId = "wire-test"
+        let bytes = header.encoded(version: 1) + body.encoded(version: version)
+        let size = Int32(bytes.count)
+        return (0..<4).map { UInt8(truncatingIfNeeded: size >> (24 - 8 * $0)) } + bytes
+    }
+
+    private func produce(_ batch: [UInt8], on connection: Connection, correlation: Int32) throws -> ProduceResponse.TopicProduceResponse.PartitionProduceResponse {
+        var data = ProduceRequest.TopicProduceData.PartitionProduceData()
+        data.records = batch
+        var topic = ProduceRequest.TopicProduceData()
+        topic.name = "retried"
+        topic.partitionData = [data]
+        var request = ProduceRequest()
+        request.acks = 1
+        request.timeoutMs = 5_000
+        request.topicData = [topic]
+        connection.send(frame(request, version: 7, correlation: correlation))
+        let response = try XCTUnwrap(connection.receive())
+        XCTAssertEqual(Array(response.prefix(4)), [0, 0, 0, UInt8(correlation)])
+        return try XCTUnwrap(ProduceResponse.decode(Array(response.dropFirst(4)), version: 7).responses.first?.partitionResponses.first)
+    }
+
+    func testARetriedIdempotentBatchIsStoredOnce() throws {
+        let connection = try Connection(port: server.port)
+        var metadata = MetadataRequest()
+        var wanted = MetadataRequest.MetadataRequestTopic()
+        wanted.name = "retried"
+        metadata.topics = [wanted]
+        connection.send(frame(metadata, version: 4, correlation: 1))
+        XCTAssertNotNil(connection.receive(), "metadata (auto-creating the topic)")
+        func batch(_ value: String, sequence: Int32) -> [UInt8] {
+            var encoder = RecordBatchEncoder()
+            encoder.encode([ProducerRecord(value: Array(value.utf8), timestamp: Timestamp(milliseconds: 1_000))], baseOffset: .zero,
+                           producer: ProducerIdentity(producerId: 77, producerEpoch: 0, baseSequence: sequence))
+            return encoder.buffer
+        }
+        XCTAssertEqual(try produce(batch("first", sequence: 0), on: connection, correlation: 2).baseOffset, 0)
+        let retry = try produce(batch("first", sequence: 0), on: connection, correlation: 3)
+        XCTAssertEqual(retry.errorCode, 0)
+        XCTAssertEqual(retry.baseOffset, 0, "the retry is answered with the original offset")
+        XCTAssertEqual(try produce(batch("second", sequence: 1), on: connection, correlation: 4).baseOffset, 1)
+        var corrupt = batch("third", sequence: 2)
+        corrupt[corrupt.count - 1] ^= 0x55
+        let refused = try produce(corrupt, on: connection, correlation: 5)
+        XCTAssertEqual(refused.errorCode, 2, "CORRUPT_MESSAGE")
+        let log = try EventLog.open(directory.appending("log"), mode: .readOnly)
+        defer { log.close() }
+        XCTAssertEqual(try log.partitions(of: "retried")[0].read(from: .zero, maxRecords: 10).map { String(decoding: $0.value ?? [], as: UTF8.self) },
+                       ["first", "second"])
     }
 
     func testSigtermStopsCleanly() throws {
