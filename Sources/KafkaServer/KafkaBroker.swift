@@ -41,6 +41,11 @@ public final class KafkaBroker: @unchecked Sendable {
         advertisedPort = Int32(config.advertisedPort ?? config.listenPort)
     }
 
+    /// Groups with live members or state, for the explorer's status line.
+    public func liveGroups() -> [(id: String, state: String, members: Int)] {
+        groups.snapshot().filter { $0.members > 0 }.map { ($0.id, $0.state, $0.members) }
+    }
+
     /// Requests answered so far (the status line's requests/s).
     public var requestsHandled: UInt64 { statsLock.withLock { requestCount } }
 

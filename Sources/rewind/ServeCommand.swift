@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import EventLog
+import Explorer
 import Glibc
 import KafkaServer
 
@@ -59,6 +60,9 @@ struct ServeCommand: ParsableCommand {
         config.autoCreateTopics = !noAutoCreate
         config.durable = durable
         config.initialRebalanceDelayMs = initialRebalanceDelayMs
+        // On a terminal the explorer owns the screen: log lines are kept and printed once it closes.
+        let interactive = !headless && isatty(1) != 0 && isatty(0) != 0
+        if interactive { ServeLog.keepInMemory() }
         let server = try KafkaServer(log: eventLog, config: config, logger: ServeLog.line)
         do {
             try server.start()
@@ -68,10 +72,12 @@ struct ServeCommand: ParsableCommand {
         }
         let advertised = "\(config.advertisedHost ?? config.listenHost):\(config.advertisedPort ?? server.boundPort)"
         ServeLog.line("serving \(log.dir) on \(config.listenHost):\(server.boundPort) (advertised \(advertised)), durable acks=all: \(durable ? "yes" : "no")")
-        if !headless && isatty(1) != 0 {
-            ServeLog.line("the explorer view of serve is not built yet; logging here. Watch the log live with: rewind open \(log.dir)")
+        if interactive {
+            try runExplorer(over: eventLog, server: server, address: advertised)
+            ServeLog.printKept()
+        } else {
+            waitForTerminationSignal()
         }
-        waitForTerminationSignal()
         ServeLog.line("stopping: answering requests in flight, then closing the log")
         server.shutdown()
         do {
@@ -83,6 +89,34 @@ struct ServeCommand: ParsableCommand {
         }
         eventLog.close()
         ServeLog.line("stopped")
+    }
+
+    /// The explorer over the served log, live and read-only, with the broker's status in its
+    /// header (address, connected clients, requests/s, live groups); returns when the user quits
+    /// or a signal arrives.
+    private func runExplorer(over eventLog: EventLog, server: KafkaServer, address: String) throws {
+        var state = ExplorerState()
+        state.isLive = true
+        state.isReadOnly = true
+        var lastCount = server.broker.requestsHandled
+        var lastTime = monotonicSeconds()
+        var rate = 0.0
+        // Short: it shares the header with the cursor, the live mark and the integrity badge.
+        func status() -> String {
+            let clients = server.connectionCount, groups = server.broker.liveGroups().count
+            return "⇄ \(address) \(clients) client\(clients == 1 ? "" : "s") \(Int(rate.rounded())) req/s"
+                + (groups == 0 ? "" : " \(groups) group\(groups == 1 ? "" : "s")")
+        }
+        state.logLabel = status()
+        try ExplorerRunner.run(log: eventLog, state: state) { state in
+            let now = monotonicSeconds()
+            if now - lastTime >= 1 {
+                let count = server.broker.requestsHandled
+                rate = Double(count - lastCount) / (now - lastTime)
+                (lastCount, lastTime) = (count, now)
+            }
+            state.logLabel = status()
+        }
     }
 
     /// Blocks until SIGTERM or SIGINT.
@@ -104,6 +138,20 @@ struct ServeCommand: ParsableCommand {
 /// Serve's log: one line per event on standard output, written whole (several threads log).
 enum ServeLog {
     private static let lock = ConditionLock()
+    nonisolated(unsafe) private static var kept: [String]?
+    /// Lines kept while the explorer owns the terminal; the oldest go first past this.
+    private static let keptLinesMax = 1_000
+
+    static func keepInMemory() { lock.withLock { kept = [] } }
+
+    /// Prints the lines kept while the explorer was open (the last `keptLinesMax`) and logs directly again.
+    static func printKept() {
+        let lines = lock.withLock { () -> [String] in
+            defer { kept = nil }
+            return kept ?? []
+        }
+        for line in lines { write(line) }
+    }
 
     @Sendable static func line(_ text: String) {
         let now = WallClock.now().milliseconds
@@ -111,7 +159,18 @@ enum ServeLog {
         var parts = tm()
         gmtime_r(&seconds, &parts)
         let stamp = String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now % 1000))
-        let bytes = Array((stamp + " " + text + "\n").utf8)
+        let line = stamp + " " + text + "\n"
+        let keptIt = lock.withLock { () -> Bool in
+            guard kept != nil else { return false }
+            kept!.append(line)
+            if kept!.count > keptLinesMax { kept!.removeFirst(kept!.count - keptLinesMax) }
+            return true
+        }
+        if !keptIt { write(line) }
+    }
+
+    private static func write(_ line: String) {
+        let bytes = Array(line.utf8)
         lock.withLock {
             var done = 0
             while done < bytes.count {
