@@ -40,13 +40,14 @@ test: deps
 	if [ -z "$$total" ]; then echo "tests: no XCTest summary found"; exit 1; fi; \
 	echo "tests: $$((total - failed)) passed, $$failed failed"; exit $$status
 
-# The long reliability runs (README "Reliability"): 200 kill -9 trials, 10,000 injected faults, the
+# The long reliability runs (README "Reliability"): 200 kill -9 trials, 10,000 injected faults, an I/O
+# fault at every call of every fault-injection workload, the
 # tailing and producer checks, then the concurrency figures at 10M events (release build).
 SOAK_TRIALS ?= 200
 SOAK_FAULTS ?= 10000
 soak: deps
 	$(SWIFT) build --build-tests
-	REWIND_KILL_TRIALS=$(SOAK_TRIALS) REWIND_FAULTS=$(SOAK_FAULTS) $(SWIFT) test --skip-build --filter "KillNineTests|CorruptionSweepTests|ConcurrentTailingTests|HashChainTests" 2>&1 | tee .build/soak-output.txt | grep -E "kill -9 trials|corruption sweep|error|Executed"
+	REWIND_KILL_TRIALS=$(SOAK_TRIALS) REWIND_FAULTS=$(SOAK_FAULTS) REWIND_FAULT_STRIDE=1 $(SWIFT) test --skip-build --filter "KillNineTests|CorruptionSweepTests|FaultInjectionTests|ConcurrentTailingTests|HashChainTests" 2>&1 | tee .build/soak-output.txt | grep -E "kill -9 trials|corruption sweep|fault injection|error|Executed"
 	$(SWIFT) build -c release --product RewindBench
 	.build/release/RewindBench --concurrency-only --events 10000000
 

@@ -22,15 +22,18 @@ let package = Package(
         .target(name: "Interop", dependencies: ["EventLog", "Payloads", "Decoding", "CCompression"]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // SHA-256 for the tamper-evidence chain comes from swift-crypto (BoringSSL's SHA-NI code on Linux).
-        .target(name: "EventLog", dependencies: ["CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "TestSupport", dependencies: ["EventLog", "Scenarios"]),
+        // Strong types (Offset, Timestamp, TopicPartition), the one error type, time expressions, a
+        // lock and the file-I/O seam: what every module shares, so none imports the engine for a helper.
+        .target(name: "Basics"),
+        .target(name: "EventLog", dependencies: ["Basics", "CRC32C", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "TestSupport", dependencies: ["Basics", "EventLog", "Scenarios"]),
         .target(name: "Payloads"),
         // Avro, Protobuf and the Confluent wire format: captured values decoded to JSON text.
-        .target(name: "Decoding", dependencies: ["EventLog", "Payloads", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "Decoding", dependencies: ["Basics", "EventLog", "Payloads", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Projections", dependencies: ["EventLog", "Payloads", "Decoding"]),
         // NATS client + JetStream LogSource. Swift 5 mode: NIO handlers hand results to blocking
         // callers through locks, which Swift 6's checker cannot see through without a rewrite in actors.
-        .target(name: "NATS", dependencies: ["EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        .target(name: "NATS", dependencies: ["Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         // Kafka wire codecs; Generated/ comes from Tools/kafka-codegen.py over Tools/kafka-schemas.
         .target(name: "KafkaProtocol"),

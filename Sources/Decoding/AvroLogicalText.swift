@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 
 /// Readable text for Avro's logical types, written straight into the JSON buffer. Dates and times
 /// follow ISO-8601 (timestamps in UTC with a Z, local-timestamps without), decimals are strings

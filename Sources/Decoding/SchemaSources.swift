@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 
 /// Reads the schema files the command line names: `--schema FILE.avsc|DIR`, `--registry-export
 /// FILE`, `--proto-desc FILE`. Each is bounded by `CodecLimits.schemaBytesMax`, and every error

@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 import Foundation
 import NIOCore
 import NIOPosix

@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 
 /// JetStream's times: RFC 3339 in UTC with up to nine fraction digits, e.g.
 /// `2024-01-15T12:00:05.123456789Z`. Parsed without Foundation's formatters, which drop the

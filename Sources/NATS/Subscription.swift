@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 import Glibc
 
 /// Messages delivered to one SUB, queued for a blocking reader. The event loop appends; a reader

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import EventLog
+import Basics
 
 /// A `FileIO` that passes every call to the system's, counting the calls on paths under `root`, and
 /// fails exactly one of them: call number `failing` (0-based), with the chosen fault. As SQLite's

@@ -1,4 +1,4 @@
-import EventLog
+import Basics
 import Glibc
 
 /// A fresh directory under $TMPDIR, deleted by `remove()` (tests call it in `defer`).

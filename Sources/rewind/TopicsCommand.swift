@@ -18,7 +18,7 @@ struct TopicsCommand: ParsableCommand {
         func run() throws {
             let eventLog = try log.openForWriting()
             defer { eventLog.close() }
-            let retentionMs = try Duration.parseMilliseconds(retention)
+            let retentionMs = try DurationExpression.parseMilliseconds(retention)
             try eventLog.createTopic(name, config: TopicConfig(partitions: partitions, retentionMs: retentionMs, segmentBytes: segmentBytes))
             Output.standard.line("created topic \(name) with \(partitions) partition\(partitions == 1 ? "" : "s")")
         }

@@ -9,8 +9,10 @@ import XCTest
 /// appended) never makes a read return a record different from what was written; a damaged index
 /// never changes what reads return. Every change to a segment is reported by `verify` — bytes 0–7
 /// and 12–15 of a batch (base offset, leader epoch), which Kafka's CRC leaves out, through the hash
-/// chain — and so is every change to a chain file's header or entries. `REWIND_FAULTS=N` sets the
-/// number of faults (default 200).
+/// chain — and so is every change to a chain file's header or entries. After each fault a writable
+/// open either refuses (changing no byte) or recovers, and every batch that was valid before the
+/// fault and is not itself damaged is still in its segment. `REWIND_FAULTS=N` sets the number of
+/// faults (default 200).
 final class CorruptionSweepTests: XCTestCase {
     func testInjectedFaultsAreDetectedAndNeverServeWrongData() throws {
         var random = SeededRandom.fromEnvironment()
@@ -38,6 +40,18 @@ final class CorruptionSweepTests: XCTestCase {
             .filter { $0.hasSuffix(".log") || $0.hasSuffix("index") || $0.hasSuffix(".chain") }
         var logFaults = 0, logFaultsDetected = 0, indexFaults = 0, recordsChecked = 0, uncoveredFaults = 0
         var chainFaults = 0, chainFaultsDetected = 0
+        var validBatchesChecked = 0, validBatchesLost = 0, refusedOpens = 0, recoveredOpens = 0
+        // Every batch of the pristine log, by segment file: what a writable open must never cut.
+        var batchesByFile: [String: [Range<Int>]] = [:]
+        for file in files where file.hasSuffix(".log") {
+            let bytes = try SystemFile(path: pristine + "/" + file, mode: .readOnly).readAll(limit: 1 << 30)
+            bytes.withUnsafeBytes { raw in
+                _ = walkBatches(raw, from: 0) { batch in
+                    batchesByFile[file, default: []].append(batch.position..<(batch.position + batch.header.totalSize))
+                    return true
+                }
+            }
+        }
         for fault in 0..<faults {
             let copy = directory.appending("copy")
             try? FileSystem.removeTree(copy)
@@ -95,6 +109,32 @@ final class CorruptionSweepTests: XCTestCase {
             let report = try Verifier.verify(log)
             let reported = !report.problems.isEmpty || !report.incompleteTails.isEmpty || !report.staleIndexes.isEmpty
                 || report.heads.contains { $0.unchainedTailBatches > 0 }
+            // Then a writable open: it either refuses, changing no byte, or recovers; either way
+            // every batch that was valid before the fault and that the fault did not touch is still
+            // in its segment at its position (recovery only ever cuts a torn tail).
+            var segmentsBefore: [String: [UInt8]] = [:]
+            for file in batchesByFile.keys { segmentsBefore[file] = try SystemFile(path: copy + "/" + file, mode: .readOnly).readAll(limit: 1 << 30) }
+            if let writable = try? EventLog.open(copy, mode: .readWrite) {
+                writable.close()
+                recoveredOpens += 1
+            } else {
+                refusedOpens += 1
+                for (file, bytes) in segmentsBefore {
+                    XCTAssertEqual(try SystemFile(path: copy + "/" + file, mode: .readOnly).readAll(limit: 1 << 30), bytes, "fault \(fault) in \(target): a refused open changed \(file)")
+                }
+            }
+            for (file, ranges) in batchesByFile {
+                let faulted = segmentsBefore[file]!
+                let now = try SystemFile(path: copy + "/" + file, mode: .readOnly).readAll(limit: 1 << 30)
+                let pristineBytes = file == target ? before : faulted
+                for range in ranges where faulted.count >= range.upperBound && faulted[range] == pristineBytes[range] {
+                    validBatchesChecked += 1
+                    if now.count < range.upperBound || now[range] != faulted[range] {
+                        validBatchesLost += 1
+                        XCTFail("fault \(fault) in \(target): the valid batch at \(file) bytes \(range) was lost by recovery")
+                    }
+                }
+            }
             if target.hasSuffix(".log") && changed {
                 logFaults += 1
                 if reported { logFaultsDetected += 1 } else { XCTFail("fault \(fault) in \(target) (\(before.count) → \(after.count) bytes) went unreported") }
@@ -108,7 +148,7 @@ final class CorruptionSweepTests: XCTestCase {
                 indexFaults += 1
             }
         }
-        print("corruption sweep: \(faults) faults, \(logFaults) changed segment bytes or lengths (\(logFaultsDetected) reported by verify; \(uncoveredFaults) of them in base-offset/leader-epoch bytes outside the CRC), \(chainFaults) changed chain entries (\(chainFaultsDetected) reported), \(indexFaults) changed an index (reads stayed exact); \(recordsChecked) records served, 0 wrong unless reported above")
+        print("corruption sweep: \(faults) faults, \(logFaults) changed segment bytes or lengths (\(logFaultsDetected) reported by verify; \(uncoveredFaults) of them in base-offset/leader-epoch bytes outside the CRC), \(chainFaults) changed chain entries (\(chainFaultsDetected) reported), \(indexFaults) changed an index (reads stayed exact); \(recordsChecked) records served, 0 wrong unless reported above; then a writable open each: \(recoveredOpens) recovered, \(refusedOpens) refused (no byte changed); valid batches lost after recovery: \(validBatchesLost) of \(validBatchesChecked)")
         XCTAssertGreaterThan(logFaults, faults / 4)
     }
 

@@ -13,11 +13,11 @@ public enum TimeExpression {
         }
         guard !text.isEmpty else { throw fail() }
         if text == "now" { return now }
-        if text.hasSuffix(" ago"), let duration = try? Duration.parseMilliseconds(String(text.dropLast(4))) {
+        if text.hasSuffix(" ago"), let duration = try? DurationExpression.parseMilliseconds(String(text.dropLast(4))) {
             return now.adding(milliseconds: -duration)
         }
         if let sign = text.first, sign == "-" || sign == "+" {
-            guard let duration = try? Duration.parseMilliseconds(String(text.dropFirst())) else { throw fail() }
+            guard let duration = try? DurationExpression.parseMilliseconds(String(text.dropFirst())) else { throw fail() }
             return now.adding(milliseconds: sign == "-" ? -duration : duration)
         }
         if text.allSatisfy(\.isNumber) {
@@ -126,7 +126,7 @@ public enum TimeExpression {
 }
 
 /// Durations like `15m`, `2h`, `7d`, `500ms`, `1w`, `90s`; a bare number is milliseconds.
-public enum Duration {
+public enum DurationExpression {
     public static func parseMilliseconds(_ input: String) throws -> Int64 {
         let text = input.trimmingWhitespace().lowercased()
         let digits = text.prefix { $0.isNumber }
