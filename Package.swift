@@ -38,7 +38,7 @@ let package = Package(
         // Kafka wire codecs; Generated/ comes from Tools/kafka-codegen.py over Tools/kafka-schemas.
         .target(name: "KafkaProtocol"),
         // `rewind serve`: Swift 5 mode like NATS, for the same reason (handlers hand work to blocking queues).
-        .target(name: "KafkaServer", dependencies: ["KafkaProtocol", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+        .target(name: "KafkaServer", dependencies: ["KafkaProtocol", "Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads", "Decoding"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
