@@ -61,12 +61,14 @@ final class GroupCoordinator: @unchecked Sendable {
     private var groups: [String: Group] = [:]
     private var stopping = false
     private let initialRebalanceDelayMs: Int
+    private let sessionTimeoutsMs: ClosedRange<Int32>
     private let logger: @Sendable (String) -> Void
     /// Bounds a sync's wait for the leader's assignment when no rebalance timeout says otherwise.
     private let syncWaitMsMax: UInt64 = 300_000
 
-    init(initialRebalanceDelayMs: Int, logger: @escaping @Sendable (String) -> Void) {
-        self.initialRebalanceDelayMs = initialRebalanceDelayMs
+    init(config: KafkaServerConfig, logger: @escaping @Sendable (String) -> Void) {
+        initialRebalanceDelayMs = config.initialRebalanceDelayMs
+        sessionTimeoutsMs = config.sessionTimeoutMsMin...config.sessionTimeoutMsMax
         self.logger = logger
     }
 
@@ -113,7 +115,7 @@ final class GroupCoordinator: @unchecked Sendable {
             return response
         }
         guard !request.groupId.isEmpty else { return fail(.invalidGroupId) }
-        guard request.sessionTimeoutMs >= 1_000, request.sessionTimeoutMs <= 1_800_000 else { return fail(.invalidSessionTimeout) }
+        guard sessionTimeoutsMs.contains(request.sessionTimeoutMs) else { return fail(.invalidSessionTimeout) }
         guard !request.protocols.isEmpty else { return fail(.inconsistentGroupProtocol) }
         lock.lock()
         defer { lock.unlock() }
@@ -162,10 +164,9 @@ final class GroupCoordinator: @unchecked Sendable {
             lock.wait(timeoutMs: Int(min(wait, 1_000)))
             completeRebalanceIfReady(group)
         }
-        guard let current = group.members[memberId], group.generation != joinedGeneration || group.state != .preparingRebalance else {
+        guard group.members[memberId] != nil, group.generation != joinedGeneration || group.state != .preparingRebalance else {
             return fail(stopping ? .coordinatorNotAvailable : .unknownMemberId)
         }
-        _ = current
         response.errorCode = 0
         response.generationId = group.generation
         response.protocolType = group.protocolType

@@ -12,8 +12,8 @@ extension KafkaBroker {
             let seen = appendSequence
             let (response, bytes) = fetchOnce(request)
             let now = DispatchTime.now().uptimeNanoseconds
-            if bytes >= Int(request.minBytes) || bytes > 0 && request.minBytes <= 1 || now >= deadline || response.errorCode != 0
-                || groups.isStopping || hasPartitionError(response) {
+            // An error answers at once: waiting would not change it.
+            if bytes >= Int(request.minBytes) || now >= deadline || groups.isStopping || hasPartitionError(response) {
                 return response
             }
             appended.withLock {

@@ -35,7 +35,7 @@ public final class KafkaBroker: @unchecked Sendable {
         self.log = log
         self.config = config
         self.logger = logger
-        groups = GroupCoordinator(initialRebalanceDelayMs: config.initialRebalanceDelayMs, logger: logger)
+        groups = GroupCoordinator(config: config, logger: logger)
         producerIds = try ProducerIdAllocator(path: log.directory + "/kafka-producer-ids")
         advertisedHost = config.advertisedHost ?? config.listenHost
         advertisedPort = Int32(config.advertisedPort ?? config.listenPort)
