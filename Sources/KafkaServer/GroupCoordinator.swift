@@ -143,7 +143,7 @@ final class GroupCoordinator: @unchecked Sendable {
         group.pending.remove(memberId)
         let isNew = group.members[memberId] == nil
         var member = group.members[memberId] ?? Member(
-            memberId: memberId, groupInstanceId: request.groupInstanceId, clientId: clientId, clientHost: client.remoteAddress,
+            memberId: memberId, groupInstanceId: request.groupInstanceId, clientId: clientId, clientHost: "/" + client.host,
             sessionTimeoutMs: request.sessionTimeoutMs, rebalanceTimeoutMs: request.rebalanceTimeoutMs,
             protocolType: request.protocolType, protocols: [], lastHeartbeat: Self.now())
         member.protocols = request.protocols.map { ($0.name, $0.metadata) }

@@ -38,8 +38,8 @@ public final class KafkaServer: @unchecked Sendable {
             .childChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let address = channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" } ?? "?"
-                    let client = ClientInfo(connectionId: registry.makeId(), remoteAddress: address)
+                    let host = channel.remoteAddress?.ipAddress ?? "?"
+                    let client = ClientInfo(connectionId: registry.makeId(), remoteAddress: "\(host):\(channel.remoteAddress?.port ?? 0)", host: host)
                     try channel.pipeline.syncOperations.addHandlers([
                         IdleStateHandler(allTimeout: .milliseconds(idleMs)),
                         ByteToMessageHandler(KafkaFrameDecoder()),

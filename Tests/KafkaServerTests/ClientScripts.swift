@@ -181,6 +181,7 @@ assert "kp-group" in groups, groups
 d = admin.describe_groups(["kp-group"])["kp-group"]
 assert d["group_state"] == "Stable" and len(d["members"]) == 1, d
 assert d["members"][0]["member_assignment"]["assigned_partitions"] == [{"topic": "kp", "partitions": [0, 1, 2]}], d
+assert d["members"][0]["client_host"] == "/127.0.0.1" and d["members"][0]["client_id"].startswith("kafka-python"), d
 offsets = admin.list_group_offsets("kp-group")["kp-group"]
 assert sum(o.offset for o in offsets.values()) == 30, offsets
 c.close()
