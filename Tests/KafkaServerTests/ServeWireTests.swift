@@ -39,6 +39,12 @@ final class ServeWireTests: XCTestCase {
         }
         deinit { close(fd) }
 
+        /// Whether a response starts arriving within `ms` (poll(2); nothing is read).
+        func isReadable(withinMs ms: Int32) -> Bool {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, ms) > 0
+        }
+
         func send(_ bytes: [UInt8]) { _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
 
         /// One response frame without its size, or nil when the server closed the connection.
@@ -164,6 +170,49 @@ final class ServeWireTests: XCTestCase {
         defer { log.close() }
         XCTAssertEqual(try log.partitions(of: "retried")[0].read(from: .zero, maxRecords: 10).map { String(decoding: $0.value ?? [], as: UTF8.self) },
                        ["first", "second"])
+    }
+
+    func testALongPollFetchWakesOnTheNextAppend() throws {
+        let producer = try Connection(port: server.port)
+        func batch(_ value: String) -> [UInt8] {
+            var encoder = RecordBatchEncoder()
+            encoder.encode([ProducerRecord(value: Array(value.utf8), timestamp: Timestamp(milliseconds: 5_000))], baseOffset: .zero)
+            return encoder.buffer
+        }
+        var metadata = MetadataRequest()
+        var wanted = MetadataRequest.MetadataRequestTopic()
+        wanted.name = "retried"
+        metadata.topics = [wanted]
+        producer.send(frame(metadata, version: 4, correlation: 1))
+        XCTAssertNotNil(producer.receive())
+        XCTAssertEqual(try produce(batch("before"), on: producer, correlation: 2).baseOffset, 0)
+        // A consumer at the end offset asks to wait up to 10 s for at least one byte.
+        var partition = FetchRequest.FetchTopic.FetchPartition()
+        partition.fetchOffset = 1
+        partition.partitionMaxBytes = 1 << 20
+        var topic = FetchRequest.FetchTopic()
+        topic.topic = "retried"
+        topic.partitions = [partition]
+        var fetch = FetchRequest()
+        fetch.replicaId = -1
+        fetch.maxWaitMs = 10_000
+        fetch.minBytes = 1
+        fetch.maxBytes = 1 << 20
+        fetch.topics = [topic]
+        let consumer = try Connection(port: server.port)
+        let started = Date()
+        consumer.send(frame(fetch, version: 11, correlation: 9))
+        XCTAssertFalse(consumer.isReadable(withinMs: 300), "the fetch must wait for data, not answer empty")
+        XCTAssertEqual(try produce(batch("after"), on: producer, correlation: 3).baseOffset, 1)
+        let response = try XCTUnwrap(consumer.receive())
+        let waited = Date().timeIntervalSince(started)
+        XCTAssertLessThan(waited, 3, "the long poll sat out its max wait instead of waking on the append")
+        let data = try XCTUnwrap(FetchResponse.decode(Array(response.dropFirst(4)), version: 11).responses.first?.partitions.first)
+        XCTAssertEqual(data.highWatermark, 2)
+        XCTAssertEqual(data.logStartOffset, 0)
+        let records = try XCTUnwrap(data.records)
+        XCTAssertEqual(Array(records[0..<8]), [0, 0, 0, 0, 0, 0, 0, 1], "the batch at offset 1")
+        XCTAssertTrue(String(decoding: records, as: UTF8.self).contains("after"))
     }
 
     func testSigtermStopsCleanly() throws {
