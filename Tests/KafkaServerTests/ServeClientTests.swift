@@ -82,6 +82,15 @@ final class ServeClientTests: XCTestCase {
         XCTAssertEqual(Set(disabled), ["MsgVer1", "ThrottleTime", "SaslHandshake", "SaslAuthReq"], result.stderr)
     }
 
+    func testMetadataAdvertisesTheAddressAsked() throws {
+        try requireClients(kcat: true)
+        try startServer(["--advertise", "broker.example:19999", "--partitions", "3"])
+        // Asking for a topic's metadata creates it (auto-create, with --partitions).
+        let listed = try kcat(["-L", "-t", "spread"])
+        XCTAssertTrue(listed.stdout.contains("broker 0 at broker.example:19999"), listed.stdout)
+        XCTAssertTrue(listed.stdout.contains("3 partitions"), listed.stdout)
+    }
+
     func testKcatConsumesFromAnOffsetAndATimestamp() throws {
         try requireClients(kcat: true)
         try startServer()
