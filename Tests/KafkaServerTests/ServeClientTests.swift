@@ -102,6 +102,11 @@ final class ServeClientTests: XCTestCase {
         XCTAssertEqual(rows.count, 20, all.stderr)
         let fromOffset = try kcat(["-C", "-t", "times", "-e", "-o", "15", "-f", "%s\n"])
         XCTAssertEqual(fromOffset.stdout, (15..<20).map { "v\($0)\n" }.joined())
+        let fromEnd = try kcat(["-C", "-t", "times", "-e", "-o", "end", "-f", "%s\n"])
+        XCTAssertEqual(fromEnd.status, 0, fromEnd.stderr)
+        XCTAssertEqual(fromEnd.stdout, "", "from the end there is nothing yet")
+        let lastThree = try kcat(["-C", "-t", "times", "-e", "-o", "-3", "-f", "%s\n"])
+        XCTAssertEqual(lastThree.stdout, "v17\nv18\nv19\n")
         let last = rows[19][1]
         let fromTime = try kcat(["-C", "-t", "times", "-e", "-o", "s@\(last)", "-f", "%o\n"])
         let firstAtLast = rows.first { $0[1] >= last }![0]
