@@ -2,9 +2,12 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 # System packages the build and tests use (installed when missing and running as root).
-APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd nats-server python3-pip
-# Python packages the JetStream interop tests use as an independent client.
-PIP_PACKAGES := nats-py
+APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd nats-server python3-pip kcat
+# Python packages the interop tests use as independent clients: nats-py (JetStream), confluent-kafka
+# and kafka-python (`rewind serve`; python-snappy, lz4 and zstandard let kafka-python read every codec).
+PIP_PACKAGES := nats-py confluent-kafka kafka-python python-snappy lz4 zstandard
+# The modules those packages provide, checked before pip runs.
+PIP_MODULES := nats, confluent_kafka, kafka, snappy, lz4, zstandard
 
 .PHONY: deps build release demo test soak bench bench-avro fuzz clean
 
@@ -15,7 +18,7 @@ deps:
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing system packages:$$missing (run as root, or apt-get install them)"; exit 1; fi; \
 	fi
-	@python3 -c "import nats" 2>/dev/null || { echo "installing: $(PIP_PACKAGES) (pip)"; \
+	@python3 -c "import $(PIP_MODULES)" 2>/dev/null || { echo "installing: $(PIP_PACKAGES) (pip)"; \
 	  python3 -m pip install -q $(PIP_PACKAGES) 2>/dev/null || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES); }
 
 build: deps

@@ -35,16 +35,21 @@ let package = Package(
         // callers through locks, which Swift 6's checker cannot see through without a rewrite in actors.
         .target(name: "NATS", dependencies: ["Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
+        // Kafka wire codecs; Generated/ comes from Tools/kafka-codegen.py over Tools/kafka-schemas.
+        .target(name: "KafkaProtocol"),
+        // `rewind serve`: Swift 5 mode like NATS, for the same reason (handlers hand work to blocking queues).
+        .target(name: "KafkaServer", dependencies: ["KafkaProtocol", "Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads", "Decoding"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", "KafkaServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
         .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
-        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "KafkaProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
         .executableTarget(name: "ratings-example", dependencies: ["EventLog", "Projections"], path: "Examples/ratings"),
         .executableTarget(name: "pipeline-example", dependencies: ["EventLog", "Scenarios"], path: "Examples/pipeline"),
@@ -57,6 +62,9 @@ let package = Package(
         .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "Interop", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
+        // Against the real `rewind serve` binary and real clients (kcat, confluent-kafka, kafka-python).
+        .testTarget(name: "KafkaServerTests", dependencies: ["EventLog", "Interop", "KafkaProtocol", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "EventLog", "Projections", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]

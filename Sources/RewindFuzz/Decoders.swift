@@ -1,6 +1,7 @@
 import Decoding
 import EventLog
 import Interop
+import KafkaProtocol
 import Payloads
 
 // Every decoder and importer Rewind feeds with captured bytes, behind one libFuzzer callback. The
@@ -11,6 +12,11 @@ func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
     // 0xF0 and up: the value decoders (below that, the original dispatch, so older seeds keep
     // reaching the decoder they were written for).
+    // 0xE0–0xEF: Kafka request frames (what `rewind serve` reads from the network).
+    if data[0] >= 0xE0 && data[0] < 0xF0 {
+        fuzzKafkaRequest(input)
+        return 0
+    }
     if data[0] >= 0xF0 {
         fuzzValueDecoder(data[0] & 0x0F, input)
         return 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Explorer
 import Foundation
+import KafkaServer
 import Scenarios
 
 /// `rewind demo`: a fresh log with days of history, a background producer appending live events,
@@ -43,6 +44,7 @@ struct DemoCommand: ParsableCommand {
         guard isatty(1) == 1, isatty(0) == 1 else {
             Output.standard.line("Demo log: \(directory)  (\(events) \(scenario == .ratings ? "ratings" : "bank") events over 3 days in '\(topic)')")
             Output.standard.line("Open it in a terminal:  rewind open \(directory)")
+            Output.standard.line("Serve it to Kafka clients:  rewind serve --dir \(directory)")
             for command in ["topics describe", "consume \(topic) --max 5", "consume \(topic) --at -1d --max 3",
                             "view \(scenario == .ratings ? "ratings" : "balances") \(topic)", "lineage balances payments BradA", "groups describe"] {
                 Output.standard.line("  rewind --dir \(directory) \(command)")
@@ -50,8 +52,11 @@ struct DemoCommand: ParsableCommand {
             return
         }
         startProducer(log: log, topic: topic)
+        // The demo's log is also a Kafka broker, so a learner can point kcat or their own producer at it.
+        let broker = try startBroker(log: log)
+        defer { broker?.shutdown() }
         var state = ExplorerState()
-        state.logLabel = directory
+        state.logLabel = broker.map { "kcat -b 127.0.0.1:\($0.boundPort) -C -t \(topic)" } ?? directory
         state.isLive = true
         state.isReadOnly = false
         state.view.name = scenario == .ratings ? "ratings" : "balances"
@@ -81,6 +86,19 @@ struct DemoCommand: ParsableCommand {
                 if runsPipeline, appended % max(1, Int(rate * 4)) == 0 { _ = try? FraudPipeline(log: log).run() }
                 usleep(useconds_t(1_000_000 / max(0.1, rate)))
             }
+        }
+    }
+
+    /// A Kafka broker over the demo log on a free loopback port; nil (the demo goes on) if it cannot listen.
+    private func startBroker(log: EventLog) throws -> KafkaServer? {
+        var config = KafkaServerConfig()
+        config.listenPort = 0
+        let server = try KafkaServer(log: log, config: config, logger: { _ in })
+        do {
+            try server.start()
+            return server
+        } catch {
+            return nil
         }
     }
 

@@ -10,7 +10,9 @@ import Projections
 /// terminal. Ticks every 100 ms drive rebuild animation and live polling; work per key press is
 /// bounded (the session caps every scan), so input is never starved.
 enum ExplorerRunner {
-    static func run(log: EventLog, state initial: ExplorerState, decoders: TopicDecoders? = nil) throws {
+    /// `onTick` runs every 100 ms on the explorer's thread: `rewind serve` refreshes its status there.
+    static func run(log: EventLog, state initial: ExplorerState, decoders: TopicDecoders? = nil,
+                    onTick: ((inout ExplorerState) -> Void)? = nil) throws {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
@@ -45,6 +47,7 @@ enum ExplorerRunner {
                 }
             }
             if monotonicSeconds() >= nextTick {
+                onTick?(&state)
                 pending += Explorer.update(&state, .tick)
                 nextTick = monotonicSeconds() + 0.1
             }

@@ -15,7 +15,7 @@ struct Rewind: ParsableCommand {
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
             VerifyCommand.self, RepairCommand.self, RetentionCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
             ImportCommand.self, ExportCommand.self, MirrorCommand.self,
-            OpenCommand.self, DemoCommand.self,
+            OpenCommand.self, DemoCommand.self, ServeCommand.self,
         ]
     )
 

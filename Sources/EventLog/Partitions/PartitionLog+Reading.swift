@@ -80,7 +80,7 @@ extension PartitionLog {
     /// near that, at one madvise per 16 MiB read.
     static var releaseStrideBytes: Int { 16 << 20 }
 
-    private func startsAtOrBefore(_ offset: Int64, bytes: UnsafeRawBufferPointer, position: Int) -> Bool {
+    func startsAtOrBefore(_ offset: Int64, bytes: UnsafeRawBufferPointer, position: Int) -> Bool {
         guard position + RecordBatchHeader.size <= bytes.count,
               let header = try? RecordBatchHeader(parsing: UnsafeRawBufferPointer(rebasing: bytes[position...])) else { return false }
         return header.magic == 2 && header.baseOffset <= offset

@@ -126,10 +126,7 @@ public final class PartitionLog: @unchecked Sendable {
         guard !records.isEmpty else { throw EventLogError(.invalidArgument, "append of an empty batch") }
         lock.lock()
         defer { lock.unlock() }
-        if let failed { throw failed }
-        guard let active = writer else {
-            throw EventLogError(.readOnly, "log is open read-only; reopen with write access to append", path: directory)
-        }
+        let active = try activeWriterLocked()
         var baseOffset = Offset(try active.segment.endOffset)
         var deltas: [Int64]?
         if let offsets {
@@ -141,7 +138,23 @@ public final class PartitionLog: @unchecked Sendable {
             deltas = offsets.map { $0 - first }
         }
         let header = encoder.encode(records, baseOffset: baseOffset, offsetDeltas: deltas)
-        let size = encoder.buffer.count
+        try encoder.buffer.withUnsafeBytes { try write($0, header: header, to: active, durable: durable) }
+        return AppendResult(topicPartition: topicPartition, firstOffset: baseOffset, lastOffset: Offset(header.lastOffset))
+    }
+
+    /// The writable state under the lock: the active writer, or why appends are refused. Lock held.
+    func activeWriterLocked() throws -> ActiveSegmentWriter {
+        if let failed { throw failed }
+        guard let active = writer else {
+            throw EventLogError(.readOnly, "log is open read-only; reopen with write access to append", path: directory)
+        }
+        return active
+    }
+
+    /// Writes one complete batch at the end of the log, rolling first when it would overflow the
+    /// segment, wakes followers, and with `durable` waits for the group commit. Lock held.
+    func write(_ batch: UnsafeRawBufferPointer, header: RecordBatchHeader, to active: ActiveSegmentWriter, durable: Bool) throws {
+        let size = batch.count
         guard size <= Limits.batchBytesMax else {
             throw EventLogError(.invalidArgument, "batch of \(size) bytes exceeds the \(Limits.batchBytesMax)-byte limit")
         }
@@ -151,11 +164,10 @@ public final class PartitionLog: @unchecked Sendable {
             // offsets: segments of our logs are contiguous, so `verify` can call a gap damage.
             target = try roll(from: active, at: Offset(try active.segment.endOffset))
         }
-        try encoder.buffer.withUnsafeBytes { try target.append($0, header: header) }
+        try target.append(batch, header: header)
         bytesWritten += Int64(size)
         lock.broadcast()
         if durable { try waitUntilDurable(bytesWritten) }
-        return AppendResult(topicPartition: topicPartition, firstOffset: baseOffset, lastOffset: Offset(header.lastOffset))
     }
 
     /// Seals the active segment and starts a new one at `baseOffset`. Lock held.
