@@ -1,3 +1,5 @@
+import Dispatch
+
 /// An append-only event log in a directory: topics of partitions of Kafka-format segments.
 ///
 /// Two ways in. `readWrite` takes the single-writer lock, recovers each partition's active segment
@@ -109,9 +111,39 @@ public final class EventLog: @unchecked Sendable {
         }
         let found = try discoverPartitionDirectories()
         let counts = Dictionary(grouping: found, by: \.topic).mapValues { Int32($0.count) }
-        for partition in found {
-            try openPartition(partition, config: TopicConfig(partitions: counts[partition.topic] ?? 1))
+        try openReadOnlyPartitions(found.map { ($0, TopicConfig(partitions: counts[$0.topic] ?? 1)) })
+    }
+
+    /// A captured broker dir's partitions, opened on both cores: opening one lists its directory
+    /// (~15 µs of system time each, warm), which was 10.5 ms of a 600-partition dir's first frame.
+    private func openReadOnlyPartitions(_ partitions: [(TopicPartition, TopicConfig)]) throws {
+        final class Opened: @unchecked Sendable { // guarded by `lock`
+            let lock = ConditionLock()
+            var logs: [TopicPartition: PartitionLog] = [:]
+            var failure: Error?
         }
+        let opened = Opened()
+        let directory = directory, decompressor = decompressor
+        DispatchQueue.concurrentPerform(iterations: min(2, partitions.count)) { worker in
+            for index in stride(from: worker, to: partitions.count, by: 2) {
+                let (partition, config) = partitions[index]
+                let result = Result {
+                    try PartitionLog(directory: directory + "/" + partition.directoryName, topicPartition: partition, config: config,
+                                     writable: false, decompressor: decompressor)
+                }
+                opened.lock.withLock {
+                    switch result {
+                    case let .success(log): opened.logs[partition] = log
+                    case let .failure(error): opened.failure = opened.failure ?? error
+                    }
+                }
+            }
+        }
+        if let failure = opened.failure {
+            for log in opened.logs.values { log.close() }
+            throw failure
+        }
+        partitionLogs.merge(opened.logs) { _, new in new }
     }
 
     /// Undoes imports a crash interrupted (see `importTopic`): staging dirs go, and a topic still
