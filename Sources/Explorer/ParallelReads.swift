@@ -4,7 +4,7 @@ import Glibc
 /// Runs independent reads of many partitions on several threads at once. On a cold page cache a
 /// partition's first load is a few small random reads (its two index files, its first and last
 /// batch) that wait on the disk, not the CPU, so more threads than the 2 cores keep the disk's
-/// queue full: 8 took the first load of 50 cold partitions from ~20 ms to ~4 ms here.
+/// queue fuller; 8 bounds the threads one open starts.
 enum ParallelReads {
     static let threadsMax = 8
 

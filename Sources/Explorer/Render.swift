@@ -135,8 +135,9 @@ extension Explorer {
                 row += 1
             }
             if state.isCollapsed(topic), row < bottom {
-                drawCollapsed(topic, state, selected: topicIndex == state.topicIndex, focused: focused, Rect(x: inner.x, y: row, width: inner.width, height: 1), &screen)
-                row += 1
+                let height = min(2, bottom - row)
+                drawCollapsed(topic, state, selected: topicIndex == state.topicIndex, focused: focused, Rect(x: inner.x, y: row, width: inner.width, height: height), &screen)
+                row += height
                 continue
             }
             for (partitionIndex, partition) in topic.partitions.enumerated() where row < bottom {
@@ -162,18 +163,22 @@ extension Explorer {
         }
     }
 
-    /// A topic of many partitions on one line: how many, how many loaded yet, the partition the
-    /// cursor is on, and the worst badge among them (a broken chain anywhere shows).
+    /// A topic of many partitions in two lines (they fit the 18-column pane): how many, with the
+    /// worst badge among them (a broken chain anywhere shows), selected as one entry; then the
+    /// partition the cursor is on and how many are loaded yet, or how to expand it.
     static func drawCollapsed(_ topic: ExplorerState.TopicEntry, _ state: ExplorerState, selected: Bool, focused: Bool, _ rect: Rect, _ screen: inout Screen) {
         let count = topic.partitions.count, loaded = topic.loadedPartitions
-        var text = "▸ \(count) partitions"
-        if selected, let partition = state.currentPartition { text += " · on p\(partition.partition)" }
-        text += loaded < count ? " · \(loaded) loaded" : " · Enter expands"
         let style: Style = selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain
-        screen.put(text, column: rect.x + 1, row: rect.y, style: style, limit: rect.width - 1)
+        screen.put("▸ \(count) partitions", column: rect.x + 1, row: rect.y, style: style, limit: rect.width - 1)
         if selected { screen.restyle(column: rect.x, row: rect.y, width: rect.width, style: style) }
         let (badge, badgeStyle) = integrityBadge(worstIntegrity(topic.partitions.map(\.integrity)))
         screen.put(badge, column: rect.x, row: rect.y, style: selected && focused ? .selected : badgeStyle, limit: 1)
+        guard rect.height > 1 else { return }
+        var parts: [String] = []
+        if selected, let partition = state.currentPartition { parts.append("on p\(partition.partition)") }
+        parts.append(loaded < count ? "\(loaded) loaded" : selected ? "Enter" : "Enter expands")
+        let detail = "  " + parts.joined(separator: " · ")
+        screen.put(detail, column: rect.x, row: rect.y + 1, style: .muted, limit: rect.width)
     }
 
     static func worstIntegrity(_ values: [ExplorerState.Integrity]) -> ExplorerState.Integrity {
