@@ -11,14 +11,20 @@ extension ExplorerEndToEndTests {
         let small = directory + "/small", big = directory + "/big"
         try run(["generate", "bank", "--dir", small, "--events", "20000"])
         try run(["generate", "bank", "--dir", big, "--events", "1000000"])
-        let smallMs = try coldFirstFrameMs(small)
-        let bigMs = try coldFirstFrameMs(big)
+        // Best of 3 each: other builds on the machine make a single process start swing.
+        var smallMs = Double.infinity, bigMs = Double.infinity
+        for _ in 0..<3 {
+            smallMs = min(smallMs, try coldFirstFrameMs(small))
+            bigMs = min(bigMs, try coldFirstFrameMs(big))
+        }
         print("cold first frame in tmux (debug build, process start included): 20k events \(Int(smallMs)) ms, 1M events \(Int(bigMs)) ms")
-        // Before the first frame stopped reading batch headers all over the log, the aborted-
-        // transaction walk and the verify, this was ~17× the small log's cold open in process.
-        // Process start, tmux and a 10 ms poll are in both figures, hence the slack.
-        XCTAssertLessThan(bigMs, 2 * smallMs + 150, "cold first frame of 1M events: \(Int(bigMs)) ms, of 20k: \(Int(smallMs)) ms")
-        XCTAssertLessThan(bigMs, 1000)
+        // Process start and tmux (~100 ms here) are in both figures, so the budget is a difference:
+        // the big log may cost 75 ms more. Before the first frame stopped reading batch headers all
+        // over the log and walking it for aborted transactions while a verify read every byte, the
+        // 1M-event log's cold first frame took ~150 ms more than the 20k one's (in process, where
+        // it now takes less).
+        XCTAssertLessThan(bigMs, smallMs + 75, "cold first frame of 1M events: \(Int(bigMs)) ms, of 20k: \(Int(smallMs)) ms")
+        XCTAssertLessThan(bigMs, 500)
     }
 
     /// Milliseconds from starting the explorer on `log`, its pages evicted, to a screen with its
