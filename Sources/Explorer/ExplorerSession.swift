@@ -175,26 +175,27 @@ public final class ExplorerSession {
         // Broker-internal topics (__consumer_offsets, __transaction_state) after the data topics.
         let all = log.topics()
         let infos = all.filter({ !$0.name.hasPrefix("__") }) + all.filter({ $0.name.hasPrefix("__") })
-        let logs = try infos.map { try log.partitions(of: $0.name) }
+        let ids = infos.map { log.partitionIDs(of: $0.name) }
         // Read now: partitions read before (their summaries are cheap and may have grown), every
         // partition of a topic the pane lists in full, and the first of a collapsed one (what the
-        // first frame shows when the cursor lands there). The rest load in the background.
+        // first frame shows when the cursor lands there). The rest load in the background, and a
+        // captured broker dir does not even open them (list their directories) before that.
         var wanted: [PartitionLog] = []
-        for topicLogs in logs {
-            for (index, partition) in topicLogs.enumerated()
-            where index == 0 || topicLogs.count <= ExplorerState.partitionsShownMax || partitions.isLoaded(partition.topicPartition) {
-                wanted.append(partition)
+        for topicIDs in ids {
+            for (index, id) in topicIDs.enumerated()
+            where index == 0 || topicIDs.count <= ExplorerState.partitionsShownMax || partitions.isLoaded(id) {
+                wanted.append(try log.partition(id))
             }
         }
-        var summaries: [TopicPartition: PartitionSummary] = [:]
-        for summary in partitions.summarize(wanted) { if let summary { summaries[summary.topicPartition] = summary } }
-        for (info, topicLogs) in zip(infos, logs) {
-            let entries = topicLogs.map { partition -> ExplorerState.PartitionEntry in
-                guard let summary = summaries[partition.topicPartition] else {
-                    let start = partition.startOffset.rawValue
-                    return ExplorerState.PartitionEntry(partition: partition.topicPartition.partition, startOffset: start, endOffset: start, bytes: 0,
+        var summaries: [TopicPartition: (PartitionLog, PartitionSummary)] = [:]
+        for (partition, summary) in zip(wanted, partitions.summarize(wanted)) { if let summary { summaries[summary.topicPartition] = (partition, summary) } }
+        for (info, topicIDs) in zip(infos, ids) {
+            let entries = topicIDs.map { id -> ExplorerState.PartitionEntry in
+                guard let loaded = summaries[id] else {
+                    return ExplorerState.PartitionEntry(partition: id.partition, startOffset: 0, endOffset: 0, bytes: 0,
                                                         firstTimestamp: nil, lastTimestamp: nil, integrity: .checking, isLoaded: false)
                 }
+                let (partition, summary) = loaded
                 return ExplorerState.PartitionEntry(partition: partition.topicPartition.partition, startOffset: summary.startOffset.rawValue,
                                                     endOffset: summary.endOffset.rawValue, bytes: summary.sizeInBytes,
                                                     firstTimestamp: summary.firstTimestamp?.milliseconds, lastTimestamp: summary.largestTimestamp?.milliseconds,
@@ -298,7 +299,7 @@ public final class ExplorerSession {
 
     func loadTimeline(_ topic: String, buckets: Int) throws -> Message {
         // Partitions still loading in the background join the timeline when they are loaded.
-        let loaded = try log.partitions(of: topic).filter { partitions.isLoaded($0.topicPartition) }
+        let loaded = try log.partitionIDs(of: topic).filter { partitions.isLoaded($0) }.map { try log.partition($0) }
         let perPartition = ParallelReads.map(loaded.count) { index in Result { try Self.timelineSamples(loaded[index]) } }
         var samples: [(Int64, Int64)] = [] // (timestamp, events it stands for)
         for result in perPartition { samples += try result.get() }
@@ -334,10 +335,9 @@ public final class ExplorerSession {
     /// Loads the topic's other partitions, then lets the integrity checks of its partitions start;
     /// both stop for the topic the user left.
     private func focusBackground(_ topic: String) {
-        guard let topicLogs = try? log.partitions(of: topic) else { return }
         integrity.focus(topic: nil)
         let log = log, integrity = integrity, now = monotonic()
-        partitions.focus(topic: topic, partitions: topicLogs) {
+        partitions.focus(topic: topic, in: log) { topicLogs in
             integrity.focus(topic: topic)
             for partition in topicLogs {
                 guard let end = try? partition.endOffset().rawValue else { continue }

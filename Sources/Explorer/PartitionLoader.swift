@@ -28,14 +28,15 @@ final class PartitionLoader: @unchecked Sendable {
     }
 
     /// Loads the focused topic's partitions that are not loaded yet, in the background, then calls
-    /// `then` (still in the background) unless the focus moved meanwhile.
-    func focus(topic: String, partitions: [PartitionLog], then: @escaping @Sendable () -> Void) {
+    /// `then` with all of them (still in the background) unless the focus moved meanwhile.
+    func focus(topic: String, in log: EventLog, then: @escaping @Sendable ([PartitionLog]) -> Void) {
         lock.withLock {
             focusedTopic = topic
             running += 1
         }
         queue.async { [self] in
             defer { lock.withLock { running -= 1; lock.broadcast() } }
+            guard let partitions = try? log.partitions(of: topic) else { return }
             let missing = partitions.filter { !isLoaded($0.topicPartition) }
             let loaded = ParallelReads.map(missing.count) { [self] index -> PartitionSummary? in
                 // Cancelled: the user left the topic.
@@ -46,7 +47,7 @@ final class PartitionLoader: @unchecked Sendable {
                 for summary in loaded { if let summary { summaries[summary.topicPartition] = summary } }
                 return focusedTopic == topic
             }
-            if stillFocused { then() }
+            if stillFocused { then(partitions) }
         }
     }
 

@@ -143,7 +143,7 @@ extension Explorer {
             for (partitionIndex, partition) in topic.partitions.enumerated() where row < bottom {
                 let selected = topicIndex == state.topicIndex && partitionIndex == state.partitionIndex
                 let text = partition.isLoaded ? "p\(partition.partition) \(partition.startOffset)..<\(partition.endOffset) \(bytes(partition.bytes))"
-                    : "p\(partition.partition) \(partition.startOffset)..< loading…"
+                    : "p\(partition.partition) loading…"
                 let (badge, badgeStyle) = integrityBadge(partition.integrity)
                 screen.put(text, column: inner.x + 1, row: row, style: selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain, limit: inner.width - 1)
                 if selected { screen.restyle(column: inner.x, row: row, width: inner.width, style: focused ? .selected : Style(.accent, bold: true)) }
