@@ -184,7 +184,8 @@ public final class ExplorerSession {
         for topicIDs in ids {
             for (index, id) in topicIDs.enumerated()
             where index == 0 || topicIDs.count <= ExplorerState.partitionsShownMax || partitions.isLoaded(id) {
-                wanted.append(try log.partition(id))
+                // One unreadable partition dir of a capture stays "loading…"; the rest still show.
+                if let partition = try? log.partition(id) { wanted.append(partition) }
             }
         }
         var summaries: [TopicPartition: (PartitionLog, PartitionSummary)] = [:]
