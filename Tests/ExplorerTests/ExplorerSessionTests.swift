@@ -191,6 +191,28 @@ final class LazyPartitionsSessionTests: XCTestCase {
         guard case let .timelineLoaded(full, _, _) = session.perform(.loadTimeline(topic: "orders", buckets: 10)).first else { return XCTFail() }
         XCTAssertEqual(full.reduce(0, +), 600)
     }
+
+    /// A broker dir where one partition dir holds no segment: the topics pane still lists both
+    /// topics, the unreadable partition as not loaded, and the other topic's events read.
+    func testAnUnreadablePartitionDirLeavesTheRestOfTheCaptureReadable() throws {
+        directory = try TemporaryDirectory()
+        let path = directory.appending("broker")
+        let writer = try EventLog.open(path, mode: .readWrite, create: true)
+        try writer.createTopic("orders", config: TopicConfig(partitions: 2))
+        _ = try writer.append([ProducerRecord(value: Array("o".utf8), timestamp: Timestamp(milliseconds: 1_700_000_000_000))], to: "orders", partition: 0)
+        writer.close()
+        try FileSystem.remove(path + "/rewind.json")
+        try FileSystem.createDirectory(path + "/audit-0")
+        let log = try EventLog.open(path, mode: .readOnly)
+        defer { log.close() }
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: path, cacheRoot: directory.appending("cache")),
+                                      now: { Timestamp(milliseconds: 1_700_100_000_000) })
+        guard case let .topicsLoaded(topics, _) = session.perform(.loadTopics).first else { return XCTFail() }
+        XCTAssertEqual(topics.map(\.name), ["audit", "orders"])
+        XCTAssertEqual(topics.map { $0.partitions.map(\.isLoaded) }, [[false], [true, true]])
+        guard case let .eventsLoaded(rows, _) = session.perform(.loadEvents(topic: "orders", partition: 0, around: 0, count: 5, filter: nil)).first else { return XCTFail() }
+        XCTAssertEqual(rows.map(\.offset), [0])
+    }
 }
 
 extension Int64 {
