@@ -42,8 +42,12 @@ public struct ExplorerState: Hashable, Sendable {
         public var firstTimestamp: Int64?
         public var lastTimestamp: Int64?
         public var integrity: Integrity
+        /// False until the partition's segments were read (its end offset, size and times are then
+        /// unknown): topics with many partitions load them after the first frame.
+        public var isLoaded: Bool
         public init(partition: Int32, startOffset: Int64, endOffset: Int64, bytes: Int64, firstTimestamp: Int64?, lastTimestamp: Int64?,
-                    integrity: Integrity = .notChecked) {
+                    integrity: Integrity = .notChecked, isLoaded: Bool = true) {
+            self.isLoaded = isLoaded
             self.partition = partition
             self.startOffset = startOffset
             self.endOffset = endOffset
@@ -64,7 +68,12 @@ public struct ExplorerState: Hashable, Sendable {
             self.partitions = partitions
         }
         public var events: Int64 { partitions.reduce(0) { $0 + $1.endOffset - $1.startOffset } }
+        public var loadedPartitions: Int { partitions.reduce(0) { $0 + ($1.isLoaded ? 1 : 0) } }
     }
+
+    /// A topic with more partitions than this shows as one summary line in the topics pane until
+    /// Enter expands it: a broker's 50-partition topic would push every other topic off screen.
+    public static let partitionsShownMax = 8
 
     /// A consumer group or a view, as a position against the log end: the lag "zipper".
     public struct Follower: Hashable, Sendable {
@@ -138,6 +147,10 @@ public struct ExplorerState: Hashable, Sendable {
         public var asOf: String = ""
         /// The view is still folding towards the cursor, a slice per tick.
         public var catchingUp = false
+        /// The first frame shows the view pane empty: folding a view as of the cursor reads the
+        /// first batch of every partition of the topic (31 ms of a cold 50-partition topic's
+        /// first frame), so it runs on the first tick instead.
+        public var syncPending = false
         public var follower = Follower(name: "view", position: 0, end: 0)
         public init() {}
     }
@@ -156,6 +169,11 @@ public struct ExplorerState: Hashable, Sendable {
     public var topicIndex = 0
     public var partitionIndex = 0
     public var focus: Pane = .events
+    /// Topics with many partitions the user expanded (Enter in the topics pane).
+    public var expandedTopics: Set<String> = []
+    /// The topic whose background work (loading its other partitions, verifying its chains) the
+    /// session was last asked for; set on the tick after the first frame.
+    public var backgroundTopic: String?
 
     // Events pane
     public var cursor: Int64 = 0
@@ -192,6 +210,9 @@ public struct ExplorerState: Hashable, Sendable {
     public var currentPartition: PartitionEntry? {
         guard let topic = currentTopic, topic.partitions.indices.contains(partitionIndex) else { return nil }
         return topic.partitions[partitionIndex]
+    }
+    public func isCollapsed(_ topic: TopicEntry) -> Bool {
+        topic.partitions.count > Self.partitionsShownMax && !expandedTopics.contains(topic.name)
     }
     public var currentEvent: EventRow? { events.first { $0.offset == cursor } }
     /// Rows of the events pane for the current terminal size (also the PgUp/PgDn step).

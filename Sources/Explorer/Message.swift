@@ -33,6 +33,9 @@ public enum Effect: Hashable, Sendable {
     /// Folds the next slice towards the target of the last `syncView` (see `catchingUp`).
     case continueViewSync
     case loadLineage(name: String, topic: String, key: String, partition: Int32, offset: Int64)
+    /// Background work for `topic` from now on (its partitions not loaded yet, then its integrity
+    /// checks); work for any other topic stops.
+    case focusBackground(topic: String)
     /// Show values as stored (true) or decoded (false) from now on.
     case setRawValues(Bool)
     case quit

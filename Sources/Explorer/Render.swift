@@ -129,7 +129,7 @@ extension Explorer {
         var row = inner.y
         let bottom = inner.y + inner.height
         for (topicIndex, topic) in state.topics.enumerated() where row < bottom {
-            screen.put("\(topic.name)  \(compact(topic.events)) ev", column: inner.x, row: row, style: .heading, limit: inner.width)
+            screen.put("\(topic.name)  \(compact(topic.events))\(topic.loadedPartitions < topic.partitions.count ? "+" : "") ev", column: inner.x, row: row, style: .heading, limit: inner.width)
             row += 1
             if row < bottom {
                 // Retention ("∞" keeps forever) and the time the events span.
@@ -137,9 +137,16 @@ extension Explorer {
                 screen.put(" keep \(keep)\(span(topic).map { " · \($0)" } ?? "")", column: inner.x, row: row, style: .muted, limit: inner.width)
                 row += 1
             }
+            if state.isCollapsed(topic), row < bottom {
+                let height = min(2, bottom - row)
+                drawCollapsed(topic, state, selected: topicIndex == state.topicIndex, focused: focused, Rect(x: inner.x, y: row, width: inner.width, height: height), &screen)
+                row += height
+                continue
+            }
             for (partitionIndex, partition) in topic.partitions.enumerated() where row < bottom {
                 let selected = topicIndex == state.topicIndex && partitionIndex == state.partitionIndex
-                let text = "p\(partition.partition) \(partition.startOffset)..<\(partition.endOffset) \(bytes(partition.bytes))"
+                let text = partition.isLoaded ? "p\(partition.partition) \(partition.startOffset)..<\(partition.endOffset) \(bytes(partition.bytes))"
+                    : "p\(partition.partition) loading…"
                 let (badge, badgeStyle) = integrityBadge(partition.integrity)
                 screen.put(text, column: inner.x + 1, row: row, style: selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain, limit: inner.width - 1)
                 if selected { screen.restyle(column: inner.x, row: row, width: inner.width, style: focused ? .selected : Style(.accent, bold: true)) }
@@ -157,6 +164,30 @@ extension Explorer {
             drawZipper(follower, column: inner.x, row: row, width: inner.width, &screen)
             row += 1
         }
+    }
+
+    /// A topic of many partitions in two lines (they fit the 18-column pane): how many, with the
+    /// worst badge among them (a broken chain anywhere shows), selected as one entry; then the
+    /// partition the cursor is on and how many are loaded yet, or how to expand it.
+    static func drawCollapsed(_ topic: ExplorerState.TopicEntry, _ state: ExplorerState, selected: Bool, focused: Bool, _ rect: Rect, _ screen: inout Screen) {
+        let count = topic.partitions.count, loaded = topic.loadedPartitions
+        let style: Style = selected ? (focused ? .selected : Style(.accent, bold: true)) : .plain
+        screen.put("▸ \(count) partitions", column: rect.x + 1, row: rect.y, style: style, limit: rect.width - 1)
+        if selected { screen.restyle(column: rect.x, row: rect.y, width: rect.width, style: style) }
+        let (badge, badgeStyle) = integrityBadge(worstIntegrity(topic.partitions.map(\.integrity)))
+        screen.put(badge, column: rect.x, row: rect.y, style: selected && focused ? .selected : badgeStyle, limit: 1)
+        guard rect.height > 1 else { return }
+        var parts: [String] = []
+        if selected, let partition = state.currentPartition { parts.append("on p\(partition.partition)") }
+        parts.append(loaded < count ? "\(loaded) loaded" : selected ? "Enter" : "Enter expands")
+        let detail = "  " + parts.joined(separator: " · ")
+        screen.put(detail, column: rect.x, row: rect.y + 1, style: .muted, limit: rect.width)
+    }
+
+    static func worstIntegrity(_ values: [ExplorerState.Integrity]) -> ExplorerState.Integrity {
+        if let broken = values.first(where: { if case .broken = $0 { true } else { false } }) { return broken }
+        for candidate in [ExplorerState.Integrity.checking, .notChecked, .unchained] where values.contains(candidate) { return candidate }
+        return values.isEmpty ? .notChecked : .verified
     }
 
     /// A consumer's position against the log end: filled part read, open part still to fold.

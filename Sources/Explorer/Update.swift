@@ -157,6 +157,10 @@ public enum Explorer {
         case .open:
             switch state.focus {
             case .topics:
+                if let topic = state.currentTopic, state.isCollapsed(topic) {
+                    state.expandedTopics.insert(topic.name)
+                    return []
+                }
                 state.focus = .events
                 return []
             case .events:
@@ -277,8 +281,14 @@ public enum Explorer {
         }
     }
 
+    /// What j/k step through in the topics pane: every partition of an expanded topic, one entry
+    /// for a collapsed one (its current partition, else its first).
     static func partitionEntries(_ state: ExplorerState) -> [(Int, Int)] {
-        state.topics.enumerated().flatMap { topicIndex, topic in topic.partitions.indices.map { (topicIndex, $0) } }
+        state.topics.enumerated().flatMap { topicIndex, topic -> [(Int, Int)] in
+            guard state.isCollapsed(topic) else { return topic.partitions.indices.map { (topicIndex, $0) } }
+            guard !topic.partitions.isEmpty else { return [] }
+            return [(topicIndex, topicIndex == state.topicIndex ? state.partitionIndex : 0)]
+        }
     }
 
     static func selectPartition(_ entry: (Int, Int), _ state: inout ExplorerState) -> [Effect] {
@@ -356,13 +366,25 @@ public enum Explorer {
         var effects: [Effect] = []
         if case .rebuilding(paused: false) = state.view.mode { effects.append(.rebuildStep(events: state.view.eventsPerTick)) }
         if state.view.catchingUp, state.view.mode == .asOfCursor { effects.append(.continueViewSync) }
-        // Poll positions twice a second when live (new events, consumer lag), every 2 s otherwise.
-        if state.tick % (state.isLive ? 5 : 20) == 0 { effects.append(.loadTopics) }
+        if state.view.syncPending {
+            state.view.syncPending = false
+            effects += syncView(state)
+        }
+        // Background reads start on the tick after the first frame, so they never compete with it.
+        if let topic = state.currentTopic, state.backgroundTopic != topic.name {
+            state.backgroundTopic = topic.name
+            effects.append(.focusBackground(topic: topic.name))
+        }
+        // Poll positions twice a second when live (new events, consumer lag) or while the topic's
+        // partitions load in the background, every 2 s otherwise.
+        let loading = state.currentTopic.map { $0.loadedPartitions < $0.partitions.count } ?? false
+        if state.tick % (state.isLive || loading ? 5 : 20) == 0 { effects.append(.loadTopics) }
         return effects
     }
 
     static func topicsLoaded(_ topics: [ExplorerState.TopicEntry], _ followers: [ExplorerState.Follower], _ state: inout ExplorerState) -> [Effect] {
         let previousEnd = state.currentPartition?.endOffset
+        let previousLoaded = state.currentTopic?.loadedPartitions
         let firstLoad = state.topics.isEmpty
         let previousName = state.currentTopic?.name
         state.topics = topics
@@ -374,9 +396,12 @@ public enum Explorer {
         if firstLoad {
             state.cursor = state.isLive ? max(partition.startOffset, partition.endOffset - 1) : partition.startOffset
             state.follow = state.isLive
-            return reloadEvents(state) + syncView(state) + [.loadTimeline(topic: topic.name, buckets: max(1, state.width))]
+            state.view.syncPending = true
+            return reloadEvents(state) + [.loadTimeline(topic: topic.name, buckets: max(1, state.width))]
         }
-        guard partition.endOffset != previousEnd else { return [] }
+        // Partitions loaded in the background add their events to the topic's timeline.
+        let timeline: [Effect] = topic.loadedPartitions != previousLoaded ? [.loadTimeline(topic: topic.name, buckets: max(1, state.width))] : []
+        guard partition.endOffset != previousEnd else { return timeline }
         var effects: [Effect] = [.loadTimeline(topic: topic.name, buckets: max(1, state.width))]
         if state.follow {
             state.cursor = max(partition.startOffset, partition.endOffset - 1)

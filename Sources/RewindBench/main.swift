@@ -30,6 +30,9 @@ struct Arguments {
     /// Only the JetStream section, with nats-py publishing the first `publishEvents`.
     var natsOnly = false
     var publishEvents = 200_000
+    /// Only section 9 (open → first frame, cold and warm page cache).
+    var coldOnly = false
+    var cold = ColdOpenOptions()
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -49,6 +52,13 @@ struct Arguments {
             case "--log": log = iterator.next() ?? log
             case "--nats": natsOnly = true
             case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
+            case "--cold-only": coldOnly = true
+            // Quick iterations: e.g. --cold-sizes 20000,1000000 --cold-kafka-mb 0 --cold-partitions 60.
+            case "--cold-sizes": cold.sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
+            case "--cold-kafka-mb": cold.kafkaBytes = (Int(iterator.next() ?? "") ?? 1200) * 1_000_000
+            case "--cold-partitions": cold.partitions = Int(iterator.next() ?? "") ?? cold.partitions
+            case "--cold-rounds": cold.rounds = max(1, Int(iterator.next() ?? "") ?? cold.rounds)
+            case "--cold-keep": cold.keep = true
             default: fatalError("usage: RewindBench [--events N] [--dir PATH]")
             }
         }
@@ -123,6 +133,7 @@ func runAlone(_ section: (Int, String) throws -> Void) throws -> Never {
     exit(0)
 }
 if arguments.interopOnly { try runAlone(runInteropBenchmark) }
+if arguments.coldOnly { try runAlone { try runColdOpenBenchmark(options: arguments.cold, directory: $1) } }
 if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
 if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }
 if arguments.viewsOnly { try runAlone(runViewsBenchmark) }
@@ -380,6 +391,7 @@ if !arguments.storageOnly {
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
     try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
     try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
+    try runColdOpenBenchmark(options: arguments.cold, directory: arguments.directory)
 }
 
 print("\n| figure | Rewind | baseline (same run) | ratio | goal |")

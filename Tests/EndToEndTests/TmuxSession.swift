@@ -62,7 +62,7 @@ final class TmuxSession {
 
     /// Waits until `condition` holds for the screen text; fails the test with the last screen if not.
     @discardableResult
-    func waitFor(_ description: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line,
+    func waitFor(_ description: String, timeout: Double = 15, pollMs: Int = 50, file: StaticString = #filePath, line: UInt = #line,
                  _ condition: (String) -> Bool) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var text = screen()
@@ -71,7 +71,7 @@ final class TmuxSession {
                 XCTFail("timed out waiting for \(description); screen was:\n\(text)", file: file, line: line)
                 return text
             }
-            usleep(50_000)
+            usleep(useconds_t(pollMs * 1000))
             text = screen()
         }
         return text

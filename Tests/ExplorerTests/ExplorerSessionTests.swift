@@ -118,12 +118,18 @@ final class ExplorerSessionTests: XCTestCase {
         XCTAssertFalse(committed.contains { $0.contains("ABORTED") })
     }
 
-    /// The badge comes from a background check: first "checking", then what `verify` found; a value
-    /// edited behind the log's back (CRC fixed up) shows as broken at that batch, in the header too.
+    /// The badge comes from a background check that starts only when the session is told to focus
+    /// the topic (the tick after the first frame): "checking" until then and while it runs, then
+    /// what `verify` found; a value edited behind the log's back (CRC fixed up) shows as broken at
+    /// that batch, in the header too.
     func testIntegrityBadgesComeFromABackgroundChainCheck() throws {
         guard case let .topicsLoaded(first, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
         XCTAssertEqual(first[0].partitions.map(\.integrity), [.checking, .checking])
-        session.integrity.waitUntilIdle()
+        session.waitForBackgroundChecks()
+        guard case let .topicsLoaded(unfocused, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
+        XCTAssertEqual(unfocused[0].partitions.map(\.integrity), [.checking, .checking], "no verify before the topic is focused")
+        XCTAssertEqual(session.perform(.focusBackground(topic: "payments")), [])
+        session.waitForBackgroundChecks()
         guard case let .topicsLoaded(checked, _) = only(session.perform(.loadTopics)) else { return XCTFail() }
         XCTAssertEqual(checked[0].partitions.map(\.integrity), [.verified, .verified])
 
@@ -163,6 +169,68 @@ final class ExplorerSessionTests: XCTestCase {
         let screen = Explorer.render(state, width: 100, height: 20)
         XCTAssertTrue(screen.text.contains("! unreadable: cannot open"), screen.text)
         XCTAssertFalse(screen.text.contains("BROKEN"), screen.text)
+    }
+}
+
+/// A captured broker dir with a topic of many partitions: the first frame reads only the first
+/// partition; the rest load when the topic is focused, in the background, and join the timeline.
+final class LazyPartitionsSessionTests: XCTestCase {
+    var directory: TemporaryDirectory!
+
+    override func tearDown() { directory.remove() }
+
+    func testManyPartitionsLoadAfterTheFirstFrameAndJoinTheTimeline() throws {
+        directory = try TemporaryDirectory()
+        let path = directory.appending("broker")
+        let writer = try EventLog.open(path, mode: .readWrite, create: true)
+        try writer.createTopic("orders", config: TopicConfig(partitions: 12))
+        for partition in Int32(0)..<12 {
+            let records = (0..<50).map { n in
+                ProducerRecord(key: Array("k\(n)".utf8), value: Array("{\"n\":\(n)}".utf8), timestamp: Timestamp(milliseconds: 1_700_000_000_000 + Int64(n) * 1000))
+            }
+            _ = try writer.append(records, to: "orders", partition: partition)
+        }
+        writer.close()
+        let log = try EventLog.open(path, mode: .readOnly)
+        defer { log.close() }
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: path, cacheRoot: directory.appending("cache")),
+                                      now: { Timestamp(milliseconds: 1_700_100_000_000) })
+        guard case let .topicsLoaded(first, _) = session.perform(.loadTopics).first else { return XCTFail() }
+        XCTAssertEqual(first[0].partitions.map(\.isLoaded), [true] + Array(repeating: false, count: 11))
+        XCTAssertEqual(first[0].events, 50, "only partition 0 counted before the background load")
+        guard case let .timelineLoaded(partial, _, _) = session.perform(.loadTimeline(topic: "orders", buckets: 10)).first else { return XCTFail() }
+        XCTAssertEqual(partial.reduce(0, +), 50)
+
+        _ = session.perform(.focusBackground(topic: "orders"))
+        session.waitForBackgroundChecks()
+        guard case let .topicsLoaded(loaded, _) = session.perform(.loadTopics).first else { return XCTFail() }
+        XCTAssertEqual(loaded[0].partitions.map(\.isLoaded), Array(repeating: true, count: 12))
+        XCTAssertEqual(loaded[0].events, 600)
+        XCTAssertEqual(Set(loaded[0].partitions.map(\.integrity)), [.verified])
+        guard case let .timelineLoaded(full, _, _) = session.perform(.loadTimeline(topic: "orders", buckets: 10)).first else { return XCTFail() }
+        XCTAssertEqual(full.reduce(0, +), 600)
+    }
+
+    /// A broker dir where one partition dir holds no segment: the topics pane still lists both
+    /// topics, the unreadable partition as not loaded, and the other topic's events read.
+    func testAnUnreadablePartitionDirLeavesTheRestOfTheCaptureReadable() throws {
+        directory = try TemporaryDirectory()
+        let path = directory.appending("broker")
+        let writer = try EventLog.open(path, mode: .readWrite, create: true)
+        try writer.createTopic("orders", config: TopicConfig(partitions: 2))
+        _ = try writer.append([ProducerRecord(value: Array("o".utf8), timestamp: Timestamp(milliseconds: 1_700_000_000_000))], to: "orders", partition: 0)
+        writer.close()
+        try FileSystem.remove(path + "/rewind.json")
+        try FileSystem.createDirectory(path + "/audit-0")
+        let log = try EventLog.open(path, mode: .readOnly)
+        defer { log.close() }
+        let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: path, cacheRoot: directory.appending("cache")),
+                                      now: { Timestamp(milliseconds: 1_700_100_000_000) })
+        guard case let .topicsLoaded(topics, _) = session.perform(.loadTopics).first else { return XCTFail() }
+        XCTAssertEqual(topics.map(\.name), ["audit", "orders"])
+        XCTAssertEqual(topics.map { $0.partitions.map(\.isLoaded) }, [[false], [true, true]])
+        guard case let .eventsLoaded(rows, _) = session.perform(.loadEvents(topic: "orders", partition: 0, around: 0, count: 5, filter: nil)).first else { return XCTFail() }
+        XCTAssertEqual(rows.map(\.offset), [0])
     }
 }
 

@@ -22,6 +22,7 @@ func fixtureState(width: Int = 80, height: Int = 24) -> ExplorerState {
         ]),
     ]
     state.followers = [ExplorerState.Follower(name: "pipeline.flagger → payments", position: 2100, end: 2180)]
+    state.backgroundTopic = "payments" // past the first frame: the topic's background work runs
     state.cursor = 1195
     state.events = (Int64(1190)..<Int64(1200)).map { (offset: Int64) -> ExplorerState.EventRow in
         let accounts = ["BradA", "Zoë", "CarolM", "EveL"]
@@ -62,4 +63,28 @@ func fixtureLineage() -> [ExplorerState.LineageRow] {
         return ExplorerState.LineageRow(partition: 0, offset: Int64(100 * step.0 + 7), timestamp: timestamp, before: step.1, after: step.2,
                                         delta: step.3, summary: #"{"type":"deposit","account":"BradA"}"#, duplicate: step.0 == 2)
     }
+}
+
+/// A captured broker's topic of 50 partitions beside the fixture's topics, 3 of them loaded so
+/// far, the cursor on the first: the topics pane shows it collapsed to one line.
+func manyPartitionsState(width: Int = 80, height: Int = 24) -> ExplorerState {
+    var state = fixtureState(width: width, height: height)
+    let partitions = (Int32(0)..<50).map { index -> ExplorerState.PartitionEntry in
+        index < 3 ? ExplorerState.PartitionEntry(partition: index, startOffset: 0, endOffset: 2000, bytes: 280_000, firstTimestamp: 1_700_000_000_000,
+                                                 lastTimestamp: 1_700_019_990_000, integrity: .unchained)
+            : ExplorerState.PartitionEntry(partition: index, startOffset: 0, endOffset: 0, bytes: 0, firstTimestamp: nil, lastTimestamp: nil,
+                                           integrity: .checking, isLoaded: false)
+    }
+    state.topics.insert(ExplorerState.TopicEntry(name: "orders", retention: "7d", partitions: partitions), at: 0)
+    state.isLive = false
+    state.focus = .topics
+    state.topicIndex = 0
+    state.partitionIndex = 0
+    state.cursor = 0
+    state.events = (Int64(0)..<Int64(10)).map { offset in
+        ExplorerState.EventRow(partition: 0, offset: offset, timestamp: 1_700_000_000_000 + offset * 10, key: "c\(offset)",
+                               preview: #"{"order":"o-\#(offset)","status":"placed"}"#)
+    }
+    state.backgroundTopic = "orders"
+    return state
 }

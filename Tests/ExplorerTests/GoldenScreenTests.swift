@@ -52,6 +52,10 @@ final class GoldenScreenTests: XCTestCase {
         assertGolden("badge-unreadable", state)
     }
 
+    /// A broker's 50-partition topic on one line (3 loaded, the cursor's partition named), above
+    /// the fixture's topics listed in full.
+    func testTopicOfManyPartitionsCollapsed() { assertGolden("topics-collapsed", manyPartitionsState()) }
+
     func testViewFocusedWithSelection() {
         var state = fixtureState()
         state.focus = .view

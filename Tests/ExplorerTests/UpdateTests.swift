@@ -165,4 +165,54 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.view.name, "ratings")
         XCTAssertEqual(effects, [.syncView(name: "ratings", topic: "payments-flagged", partition: 0, offset: 0)])
     }
+
+    /// A topic of 50 partitions is one entry for j/k until Enter expands it; then j steps through
+    /// its partitions one by one.
+    func testManyPartitionsCollapseUntilEnterExpandsThem() {
+        var state = manyPartitionsState()
+        XCTAssertTrue(state.isCollapsed(state.topics[0]))
+        _ = keys(&state, [.character("j")])
+        XCTAssertEqual(state.topicIndex, 1, "j skips over the collapsed topic's other partitions")
+        XCTAssertEqual(state.partitionIndex, 0)
+        _ = keys(&state, [.character("k")])
+        XCTAssertEqual(state.topicIndex, 0)
+        XCTAssertEqual(keys(&state, [.enter]), [])
+        XCTAssertEqual(state.focus, .topics, "Enter on a collapsed topic expands it and stays in the pane")
+        XCTAssertFalse(state.isCollapsed(state.topics[0]))
+        _ = keys(&state, [.character("j"), .character("j")])
+        XCTAssertEqual(state.topicIndex, 0)
+        XCTAssertEqual(state.partitionIndex, 2)
+        _ = keys(&state, [.enter])
+        XCTAssertEqual(state.focus, .events, "Enter on an expanded topic goes to its events, as before")
+    }
+
+    /// The first frame asks for events and the timeline only; the view fold and the topic's
+    /// background work (other partitions, verify) come on the first tick, the latter once per topic.
+    func testFirstFrameDefersTheViewAndBackgroundWorkToTheFirstTick() {
+        var state = ExplorerState()
+        let topics = fixtureState().topics
+        let effects = Explorer.update(&state, .topicsLoaded(topics, followers: []))
+        XCTAssertEqual(effects, [.loadEvents(topic: "payments", partition: 0, around: 0, count: state.eventsPageSize, filter: nil),
+                                 .loadTimeline(topic: "payments", buckets: state.width)])
+        XCTAssertEqual(Explorer.update(&state, .tick), [.syncView(name: "balances", topic: "payments", partition: 0, offset: 0),
+                                                        .focusBackground(topic: "payments")])
+        XCTAssertEqual(Explorer.update(&state, .tick), [])
+        state.focus = .topics
+        _ = keys(&state, [.character("j"), .character("j")])
+        XCTAssertEqual(state.currentTopic?.name, "payments-flagged")
+        XCTAssertEqual(Explorer.update(&state, .tick), [.focusBackground(topic: "payments-flagged")])
+    }
+
+    /// While a topic's partitions load in the background, positions are polled every 5 ticks (not
+    /// 20), and each newly loaded batch of partitions redraws the timeline.
+    func testLoadingPartitionsArePolledAndJoinTheTimeline() {
+        var state = manyPartitionsState()
+        var polled: [Int] = []
+        for tick in 1...20 where Explorer.update(&state, .tick).contains(.loadTopics) { polled.append(tick) }
+        XCTAssertEqual(polled, [5, 10, 15, 20])
+        var topics = state.topics
+        for index in 3..<10 { topics[0].partitions[index].isLoaded = true }
+        XCTAssertEqual(Explorer.update(&state, .topicsLoaded(topics, followers: [])), [.loadTimeline(topic: "orders", buckets: state.width)])
+        XCTAssertEqual(Explorer.update(&state, .topicsLoaded(topics, followers: [])), [])
+    }
 }

@@ -49,6 +49,7 @@ extension PartitionLog {
         // seeks) would otherwise keep every batch they ever visited resident.
         var released = position
         defer { map.release(released..<position) }
+        map.prefetch(position..<min(bytes.count, position + Self.firstReadBytes))
         while position < bytes.count {
             let header = try RecordBatchHeader(parsingPrefixAt: position, of: bytes, path: segment.logPath)
             let end = position + header.totalSize
@@ -75,6 +76,12 @@ extension PartitionLog {
         if let problem = state.problem { throw problem }
         return true
     }
+
+    /// What a read fetches where it starts: the batch under the explorer's cursor (Kafka's default
+    /// `max.message.bytes` is 1 MiB) without the read-around of a first page fault (8 MiB here),
+    /// which cost the 10M-event log's cold first frame 24 MB of reads. Longer reads continue with
+    /// the kernel's readahead.
+    static var firstReadBytes: Int { 1 << 20 }
 
     /// Pages a scan has passed are handed back every 16 MiB: resident memory per open stream stays
     /// near that, at one madvise per 16 MiB read.
