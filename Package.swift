@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["EventLog", "TestSupport"]),
         .testTarget(name: "ExplorerTests", dependencies: ["Explorer", "Projections", "EventLog", "Scenarios", "TestSupport", "Decoding"],
                     exclude: ["Golden"]),
-        .testTarget(name: "EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["EventLog", "Interop", "TestSupport"]),
         .testTarget(name: "PayloadsTests", dependencies: ["Payloads", "TestSupport"]),
         .testTarget(name: "DecodingTests", dependencies: ["Decoding", "Payloads", "EventLog", "TestSupport"], exclude: ["Fixtures"]),

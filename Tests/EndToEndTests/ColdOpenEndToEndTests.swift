@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 
 /// A big capture opened the way one usually is: once, straight off the disk. Every file of the log

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The real `rewind` binary in a real terminal (tmux at 100×30).

@@ -4,11 +4,11 @@ import XCTest
 
 /// A tmux session on a private server (its own socket), driven like a person would: keys in,
 /// screen text out. Every wait polls for a condition with a deadline — never a fixed sleep.
-final class TmuxSession {
-    let socket: String
-    let name = "e2e"
+public final class TmuxSession {
+    public let socket: String
+    public let name = "e2e"
 
-    init(command: String, width: Int = 100, height: Int = 30) throws {
+    public init(command: String, width: Int = 100, height: Int = 30) throws {
         socket = "rewind-e2e-\(getpid())-\(UInt32.random(in: 0..<UInt32.max))"
         try tmux(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", name, command])
     }
@@ -19,7 +19,7 @@ final class TmuxSession {
     /// tmux client that forks the server, so waiting on it hangs.) Output is read only when asked:
     /// the server inherits the client's descriptors and would hold a pipe open forever.
     @discardableResult
-    func tmux(_ arguments: [String], capture: Bool = false) throws -> String {
+    public func tmux(_ arguments: [String], capture: Bool = false) throws -> String {
         let argv = ["tmux", "-L", socket] + arguments
         var pipe: [Int32] = [-1, -1]
         var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
@@ -53,16 +53,16 @@ final class TmuxSession {
         return String(decoding: output, as: UTF8.self)
     }
 
-    func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name], capture: true)) ?? "" }
+    public func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name], capture: true)) ?? "" }
 
     /// Keys by tmux name (Enter, Escape, Tab, Up…) or literal text with `literal`.
-    func send(_ keys: String..., literal: Bool = false) throws {
+    public func send(_ keys: String..., literal: Bool = false) throws {
         try tmux(["send-keys", "-t", name] + (literal ? ["-l", "--"] : []) + keys)
     }
 
     /// Waits until `condition` holds for the screen text; fails the test with the last screen if not.
     @discardableResult
-    func waitFor(_ description: String, timeout: Double = 15, file: StaticString = #filePath, line: UInt = #line,
+    public func waitFor(_ description: String, timeout: Double = 15, pollMs: Int = 50, file: StaticString = #filePath, line: UInt = #line,
                  _ condition: (String) -> Bool) -> String {
         let deadline = Date().addingTimeInterval(timeout)
         var text = screen()
@@ -71,7 +71,7 @@ final class TmuxSession {
                 XCTFail("timed out waiting for \(description); screen was:\n\(text)", file: file, line: line)
                 return text
             }
-            usleep(50_000)
+            usleep(useconds_t(pollMs * 1000))
             text = screen()
         }
         return text
