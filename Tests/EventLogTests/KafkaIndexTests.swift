@@ -95,16 +95,9 @@ final class KafkaIndexTests: XCTestCase {
     }
 
     static func sealedIndex(of log: [UInt8], baseOffset: Int64) throws -> SegmentIndex {
-        try log.withUnsafeBytes { bytes in
-            var builder = SegmentIndexBuilder(baseOffset: baseOffset)
-            let end = walkBatches(bytes, from: 0) { batch in
-                builder.add(position: batch.position, header: batch.header)
-                return true
-            }
-            guard case .end = end else { throw EventLogError(.corruptBatch, "walk ended with \(end)") }
-            _ = builder.seal()
-            return builder.index
-        }
+        let (index, end) = log.withUnsafeBytes { SegmentIndexBuilder.rebuilt(from: $0, baseOffset: baseOffset, sealed: true) }
+        guard case .end = end else { throw EventLogError(.corruptBatch, "walk ended with \(end)") }
+        return index
     }
 }
 

@@ -60,9 +60,10 @@ final class FaultInjectionTests: XCTestCase {
                                          timestamp: Timestamp(milliseconds: milliseconds + Int64($0))) }
     }
 
-    static func value(_ record: Record) -> String {
-        String(decoding: record.value!.prefix { $0 != 0x7E }, as: UTF8.self)
-    }
+    /// The name a value carries before its padding.
+    static func value(_ bytes: [UInt8]?) -> String { String(decoding: bytes!.prefix { $0 != 0x7E }, as: UTF8.self) }
+    static func value(_ record: Record) -> String { value(record.value) }
+    static func value(_ record: ProducerRecord) -> String { value(record.value) }
 
     // MARK: Workloads
 
@@ -78,11 +79,11 @@ final class FaultInjectionTests: XCTestCase {
                 do {
                     let result = try log.partition(TopicPartition(topic: topic, partition: partition)).append(records, durable: durable)
                     for (index, record) in records.enumerated() {
-                        outcome.acknowledged[partition, default: [:]][result.firstOffset.rawValue + Int64(index)] = String(decoding: record.value!.prefix { $0 != 0x7E }, as: UTF8.self)
+                        outcome.acknowledged[partition, default: [:]][result.firstOffset.rawValue + Int64(index)] = Self.value(record)
                     }
                 } catch {
                     outcome.errors.append("\(error)")
-                    for record in records { outcome.attempted.insert(String(decoding: record.value!.prefix { $0 != 0x7E }, as: UTF8.self)) }
+                    for record in records { outcome.attempted.insert(Self.value(record)) }
                 }
             }
             if !durable {
@@ -129,7 +130,7 @@ final class FaultInjectionTests: XCTestCase {
                 let records = batch("r\(n)", count: 6, at: 2_000_000_000 + Int64(n))
                 let result = try log.partition(TopicPartition(topic: topic, partition: partition)).append(records)
                 for (index, record) in records.enumerated() {
-                    outcome.acknowledged[partition, default: [:]][result.firstOffset.rawValue + Int64(index)] = String(decoding: record.value!.prefix { $0 != 0x7E }, as: UTF8.self)
+                    outcome.acknowledged[partition, default: [:]][result.firstOffset.rawValue + Int64(index)] = Self.value(record)
                 }
             }
             _ = try log.enforceRetention(now: Timestamp(milliseconds: 2_000_000_000))
@@ -328,7 +329,7 @@ final class FaultInjectionTests: XCTestCase {
         log.close()
         log = try EventLog.open(base, mode: .readWrite)
         defer { log.close() }
-        let values = try log.partition(partitionID).read(from: first.firstOffset, maxRecords: 100).map(Self.value)
+        let values = try log.partition(partitionID).read(from: first.firstOffset, maxRecords: 100).map { Self.value($0) }
         XCTAssertEqual(Array(values.prefix(3)), ["before-0-", "before-1-", "before-2-"])
         XCTAssertFalse(values.contains("after-0-"))
         XCTAssertNoThrow(try log.partition(partitionID).append(batch("reopened", count: 1, at: 2_000_000_300)))

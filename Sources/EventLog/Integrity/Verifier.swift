@@ -167,9 +167,9 @@ public enum Verifier {
                 let slice = UnsafeRawBufferPointer(rebasing: bytes[position..<batchEnd])
                 // A batch that fails its CRC may have a damaged length: if the position its length
                 // gives is not where a valid batch (or the end) is, resynchronise instead of trusting it.
-                if (try? RecordBatch.validate(slice)) == nil, batchEnd < bytes.count, BatchResync.validBatch(in: bytes, at: batchEnd) == nil,
+                if let failure = Self.validationFailure(slice), batchEnd < bytes.count, BatchResync.validBatch(in: bytes, at: batchEnd) == nil,
                    BatchResync.nextValidBatch(in: bytes, after: position, chainPositions: chainPositions) != nil {
-                    position = skipDamage(from: position, reason: Self.failureReason(slice), torn: false)
+                    position = skipDamage(from: position, reason: failure, torn: false)
                     continue
                 }
                 let problemsBefore = report.problems.count
@@ -210,10 +210,11 @@ public enum Verifier {
         expectations = chain.unmetExpectations(elsewhere: expectations)
     }
 
-    private static func failureReason(_ batch: UnsafeRawBufferPointer) -> String {
+    /// Why `batch` fails `RecordBatch.validate`, or nil when it passes.
+    private static func validationFailure(_ batch: UnsafeRawBufferPointer) -> String? {
         do {
             _ = try RecordBatch.validate(batch)
-            return "invalid batch"
+            return nil
         } catch {
             return "\(error)"
         }

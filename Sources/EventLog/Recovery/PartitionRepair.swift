@@ -69,7 +69,7 @@ enum PartitionRepair {
                 report.quarantined.append(QuarantinedRange(segmentPath: segment.logPath, bytes: damage.bytes, quarantinePath: directory + "/" + name,
                                                            affectedOffsets: damage.offsets, reason: damage.reason))
             }
-            let index = try indexes(of: kept, baseOffset: base, sealed: number < bases.count - 1)
+            let index = indexes(of: kept, baseOffset: base, sealed: number < bases.count - 1)
             renames.append(try RepairJournal.stage(kept, as: FileSystem.lastComponent(of: segment.logPath), in: directory))
             renames.append(try RepairJournal.stage(index.fileBytes.offsets, as: FileSystem.lastComponent(of: segment.indexPath), in: directory))
             renames.append(try RepairJournal.stage(index.fileBytes.times, as: FileSystem.lastComponent(of: segment.timeIndexPath), in: directory))
@@ -162,16 +162,8 @@ enum PartitionRepair {
     }
 
     /// Index files for a rewritten segment, as the writer would have produced them.
-    private static func indexes(of log: [UInt8], baseOffset: Int64, sealed: Bool) throws -> SegmentIndex {
-        log.withUnsafeBytes { bytes in
-            var builder = SegmentIndexBuilder(baseOffset: baseOffset)
-            _ = walkBatches(bytes, from: 0) { batch in
-                builder.add(position: batch.position, header: batch.header)
-                return true
-            }
-            if sealed { _ = builder.seal() }
-            return builder.index
-        }
+    private static func indexes(of log: [UInt8], baseOffset: Int64, sealed: Bool) -> SegmentIndex {
+        log.withUnsafeBytes { SegmentIndexBuilder.rebuilt(from: $0, baseOffset: baseOffset, sealed: sealed).index }
     }
 
     /// The value the chain starts from at segment `number`: its own header's (kept: the part of the

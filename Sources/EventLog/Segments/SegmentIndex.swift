@@ -194,6 +194,18 @@ struct SegmentIndexBuilder {
         return appendTimeEntryIfGrown()
     }
 
+    /// The index a segment's bytes give when every batch is added from the start, as a writer
+    /// appending them would have built it; `sealed` adds the final entry of a rolled segment.
+    static func rebuilt(from bytes: UnsafeRawBufferPointer, baseOffset: Int64, sealed: Bool) -> (index: SegmentIndex, end: BatchWalkEnd) {
+        var builder = SegmentIndexBuilder(baseOffset: baseOffset)
+        let end = walkBatches(bytes, from: 0) { batch in
+            builder.add(position: batch.position, header: batch.header)
+            return true
+        }
+        if sealed { _ = builder.seal() }
+        return (builder.index, end)
+    }
+
     /// `TimeIndex.maybeAppend`: only a larger timestamp than the last entry's (an empty index
     /// counts as holding no timestamp, -1).
     private mutating func appendTimeEntryIfGrown() -> TimeIndexEntry? {
