@@ -106,8 +106,20 @@ final class TopicStream {
             if first > heads[slot].expected {
                 gaps.append(OffsetGap(partition: heads[slot].partition, from: heads[slot].expected, to: first))
             }
+            // Holes inside a batch (compaction, a remote source's deleted messages re-framed into
+            // one batch): one comparison per batch, a walk only when its offsets are not dense.
+            if batch.lastOffset - first + 1 > Int64(batch.records.count) { noteHoles(in: batch.records, partition: heads[slot].partition) }
             return true
         }
         return false
+    }
+
+    private func noteHoles(in records: [RecordView], partition: Int32) {
+        var previous = records[0].offset.rawValue
+        for record in records.dropFirst() {
+            let offset = record.offset.rawValue
+            if offset > previous + 1 { gaps.append(OffsetGap(partition: partition, from: previous + 1, to: offset)) }
+            previous = offset
+        }
     }
 }

@@ -37,15 +37,17 @@ public final class RecordsBatchStream: SourceBatchStream {
         }
         var end = pendingIndex
         var bytes = 0
-        while end < pending.count, end == pendingIndex || bytes + Self.size(pending[end]) <= Self.chunkBytesMax {
+        let base = pending[pendingIndex].offset.rawValue
+        // A v2 batch holds offset deltas as int32: a chunk spanning a wider hole is split there.
+        while end < pending.count,
+              end == pendingIndex || (bytes + Self.size(pending[end]) <= Self.chunkBytesMax && pending[end].offset.rawValue - base <= Int64(Int32.max)) {
             bytes += Self.size(pending[end])
             end += 1
         }
         let chunk = pending[pendingIndex..<end]
         pendingIndex = end
-        let base = chunk.first!.offset
         encoder.encode(chunk.map { ProducerRecord(key: $0.key, value: $0.value, headers: $0.headers, timestamp: $0.timestamp) },
-                       baseOffset: base, offsetDeltas: chunk.map { $0.offset.rawValue - base.rawValue })
+                       baseOffset: Offset(base), offsetDeltas: chunk.map { $0.offset.rawValue - base })
         views.removeAll(keepingCapacity: true)
         let label = source.location
         let framed = encoder.buffer
