@@ -124,49 +124,11 @@ struct ProduceCommand: ParsableCommand {
     }
 
     private func envelopeRecord(_ line: [UInt8], label: String, time: Timestamp) throws -> (ProducerRecord, Int32?) {
-        var record = ProducerRecord(value: nil, timestamp: time)
-        var chosenPartition: Int32?
-        var problem: String?
-        let parsed = line.withUnsafeBytes { bytes in
-            JSONScanner.isValid(bytes) && JSONScanner.forEachMember(bytes) { name, range in
-                let raw = UnsafeRawBufferPointer(rebasing: bytes[range])
-                switch name {
-                case "key":
-                    guard let key = EventJSON.bytes(fromJSON: raw, allowAnyJSON: false) else { problem = "key must be a string, {\"base64\"} or null"; return false }
-                    record.key = key
-                case "value":
-                    guard let value = EventJSON.bytes(fromJSON: raw, allowAnyJSON: true) else { problem = "bad value"; return false }
-                    record.value = value
-                case "timestamp":
-                    guard let milliseconds = JSONScanner.integer(raw) else { problem = "timestamp must be epoch milliseconds"; return false }
-                    record.timestamp = Timestamp(milliseconds: milliseconds)
-                case "partition":
-                    chosenPartition = JSONScanner.integer(raw).map { Int32(clamping: $0) }
-                case "headers":
-                    guard let headers = Self.headers(raw) else { problem = "headers must be [[name, value], …]"; return false }
-                    record.headers = headers
-                default:
-                    break // topic, offset: assigned by this log
-                }
-                return true
-            }
+        do {
+            let (record, chosenPartition) = try EventEnvelope.parse(line, time: time)
+            return (record, partition == nil ? chosenPartition : nil)
+        } catch {
+            throw CommandFailure(message: "\(label): not an event envelope: \(error)")
         }
-        guard parsed, problem == nil else { throw CommandFailure(message: "\(label): not an event envelope: \(problem ?? "invalid JSON object")") }
-        return (record, partition == nil ? chosenPartition : nil)
-    }
-
-    /// `[[name, value], …]` with values as `consume` prints them (string, {"base64"} or null).
-    static func headers(_ raw: UnsafeRawBufferPointer) -> [Header]? {
-        var headers: [Header] = []
-        let wellFormed = JSONScanner.forEachElement(raw) { pairRange in
-            let pair = UnsafeRawBufferPointer(rebasing: raw[pairRange])
-            var parts: [UnsafeRawBufferPointer] = []
-            guard JSONScanner.forEachElement(pair, { parts.append(UnsafeRawBufferPointer(rebasing: pair[$0])); return parts.count <= 2 }),
-                  parts.count == 2, let name = JSONScanner.decodeString(parts[0]),
-                  let value = EventJSON.bytes(fromJSON: parts[1], allowAnyJSON: false) else { return false }
-            headers.append(Header(key: name, value: value))
-            return true
-        }
-        return wellFormed ? headers : nil
     }
 }
