@@ -130,7 +130,7 @@ public final class ExplorerSession {
             return [try viewMessage(view, view.topic, asOf: pending.asOf, finished: false, catchingUp: !done)]
         case let .startRebuild(name, topic):
             let view = try openView(name, topic)
-            view.reset()
+            try view.reset()
             lastRows = [:]
             pendingSync = nil
             return [try viewMessage(view, topic, asOf: "", finished: false)]

@@ -21,18 +21,15 @@ public enum ExportFormat: String, CaseIterable, Sendable {
 /// exclusive (an offset, or the first event at or after a time).
 public enum Exporter {
     @discardableResult
-    public static func export(_ log: EventLog, topic: String, format: ExportFormat, from: ExportBound? = nil, to: ExportBound? = nil,
+    public static func export(_ source: LogSource, topic: String, format: ExportFormat, from: ExportBound? = nil, to: ExportBound? = nil,
                               decoders: TopicDecoders? = nil, write: ([UInt8]) -> Void) throws -> Int {
         if format == .csv { write(Array("partition,offset,timestamp,key,value\n".utf8)) }
         var count = 0
-        for partition in try log.partitions(of: topic) {
-            let start = try position(from, in: partition) ?? partition.startOffset.rawValue
-            let stop = try position(to, in: partition) ?? Int64.max
-            try partition.forEachRecord(from: Offset(start)) { view, batch in
-                guard view.offset.rawValue < stop else { return false }
-                if batch.header.isControl { return true }
-                let record = view.materialize(batch: batch.info)
-                let id = partition.topicPartition.partition
+        for id in try source.partitionNumbers(of: topic) {
+            let partition = TopicPartition(topic: topic, partition: id)
+            let start = try position(from, in: partition, of: source) ?? source.startOffset(of: partition)
+            let stop = try position(to, in: partition, of: source)
+            try source.forEachRecord(partition, from: start, until: stop) { record in
                 switch format {
                 case .jsonl: write(EventJSON.line(topic: topic, partition: id, record: record, decoders: decoders))
                 case .kcat: write(kcatLine(topic: topic, partition: id, record: record))
@@ -45,11 +42,11 @@ public enum Exporter {
         return count
     }
 
-    static func position(_ bound: ExportBound?, in partition: PartitionLog) throws -> Int64? {
+    static func position(_ bound: ExportBound?, in partition: TopicPartition, of source: LogSource) throws -> Offset? {
         switch bound {
         case nil: return nil
-        case let .offset(offset)?: return offset
-        case let .time(time)?: return try partition.offset(forTimestamp: time).rawValue
+        case let .offset(offset)?: return Offset(offset)
+        case let .time(time)?: return try source.offset(forTimestamp: time, in: partition)
         }
     }
 

@@ -9,6 +9,7 @@ import EventLog
 /// a read elsewhere of a few records uses direct gets (STREAM.MSG.GET), a longer one a new
 /// consumer. A seek by time is one consumer creation (by_start_time).
 /// Not thread-safe: one thread at a time (the explorer hands it to its follower thread whole).
+/// Summaries, topic details and durable consumers as groups: JetStreamSource+Details.swift.
 public final class JetStreamSource: LogSource, @unchecked Sendable {
     public let url: NATSURL
     public let connection: NATSConnection
@@ -144,7 +145,7 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         try jetStream.consumers(stream).filter { $0.config.durableName != nil }
     }
 
-    private func stream(_ partition: TopicPartition) throws -> String {
+    func stream(_ partition: TopicPartition) throws -> String {
         guard partition.partition == 0 else {
             throw EventLogError(.notFound, "stream '\(partition.topic)' has one partition (0), not \(partition.partition)")
         }

@@ -18,7 +18,7 @@ extension ViewRunner {
     /// log to `target`. Folds on its own (the runner's state is untouched); duplicates skipped by the
     /// idempotency window are listed with `duplicate` set and no change.
     public func lineage(of rowKey: String, to target: FoldTarget = .end) throws -> [LineageEntry] {
-        let replay = try ViewRunner(log: log, topic: topic, projection: projection, snapshots: nil, snapshotEveryEvents: 0)
+        let replay = try ViewRunner(log: source, topic: topic, projection: projection, snapshots: nil, snapshotEveryEvents: 0)
         var entries: [LineageEntry] = []
         while let (slot, event) = try replay.stream.peek() {
             if case let .event(limit) = target, event.mergeKey > limit { break }

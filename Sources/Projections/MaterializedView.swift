@@ -13,7 +13,7 @@ public protocol MaterializedView: AnyObject {
     func step() throws -> (event: MergeKey, changed: RowChange, duplicate: Bool)?
     func rewind(to target: FoldTarget) throws
     func rewind(to target: FoldTarget, maxEvents: Int64) throws -> Bool
-    func reset()
+    func reset() throws
     func lag() throws -> [Int32: Int64]
     func lineage(of rowKey: String, to target: FoldTarget) throws -> [LineageEntry]
     func commitPosition() throws
@@ -30,7 +30,7 @@ public enum ViewCatalog {
 
     /// `name` is a built-in view or a one-line spec. With a `decoder` that may transform values
     /// (Avro, Protobuf), the view folds decoded values.
-    public static func open(_ name: String, log: EventLog, topic: String, snapshots: SnapshotStore?,
+    public static func open(_ name: String, log: LogSource, topic: String, snapshots: SnapshotStore?,
                             snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 },
                             decoder: ValueDecoder? = nil) throws -> MaterializedView {
         func runner<P: Projection>(_ projection: P) throws -> MaterializedView {

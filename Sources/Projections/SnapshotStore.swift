@@ -37,15 +37,16 @@ public struct ViewSnapshot<State: Codable>: Codable {
     }
 }
 
-/// View snapshots in a cache directory outside the log, keyed by the log's absolute path, so a
-/// read-only captured log gets fast rewinds without a byte written inside it:
+/// View snapshots in a cache directory outside the log, keyed by the source's location (a log's
+/// absolute path, or a `nats://`/`kafka://` URL), so a read-only captured log or a remote stream
+/// gets fast rewinds without a byte written inside it:
 ///
-///   <cache root>/<fnv64 of log path>/views/<view id>/<topic>/<consumed>-<ts>-<partition>-<offset>.json
+///   <cache root>/<fnv64 of location>/views/<view id>/<topic>/<consumed>-<ts>-<partition>-<offset>.json
 ///
 /// `consumed` (events folded, duplicates included) orders snapshots; the rest is the largest
 /// MergeKey folded, so picking the snapshot for a target needs file names only. A snapshot is
-/// trusted only if the log still has the event it was taken after with the same timestamp (a log
-/// regenerated at the same path invalidates its snapshots). Writes rename a complete temp file
+/// trusted only if the source still has the event it was taken after with the same timestamp (a log
+/// regenerated at the same path, a stream re-created under the same name, invalidates its snapshots). Writes rename a complete temp file
 /// (no fsync: it is a cache); an unreadable snapshot is dropped and the view folds from the start.
 public final class SnapshotStore: @unchecked Sendable {
     public let directory: String
@@ -68,20 +69,40 @@ public final class SnapshotStore: @unchecked Sendable {
         writer = writesInBackground ? DispatchQueue(label: "rewind.snapshots") : nil
     }
 
+    /// Snapshots of whatever `source` reads: a directory as above; a URL keyed by the URL itself,
+    /// under $REWIND_CACHE_DIR or ~/.cache/rewind (there is no folder beside it).
+    public convenience init(source: LogSource, cacheRoot: String? = nil, writesInBackground: Bool = false) {
+        let location = source.location
+        guard location.contains("://") else {
+            self.init(logDirectory: location, cacheRoot: cacheRoot, writesInBackground: writesInBackground)
+            return
+        }
+        self.init(key: location, cacheRoot: cacheRoot ?? Self.userCacheRoot(), writesInBackground: writesInBackground)
+    }
+
+    private init(key: String, cacheRoot: String, writesInBackground: Bool) {
+        directory = cacheRoot + "/" + Self.fnv64Hex(key) + "/views"
+        writer = writesInBackground ? DispatchQueue(label: "rewind.snapshots") : nil
+    }
+
+    static func userCacheRoot() -> String {
+        if let override = getenv("REWIND_CACHE_DIR") { return String(cString: override) }
+        return (getenv("HOME").map { String(cString: $0) } ?? "/tmp") + "/.cache/rewind"
+    }
+
     /// Waits for background snapshot writes to finish.
     public func waitForWrites() { writer?.sync {} }
 
     /// $REWIND_CACHE_DIR, else `.rewind-cache` beside the log when that folder is writable, else
     /// ~/.cache/rewind (captured logs often sit on read-only media).
     public static func defaultCacheRoot(for logDirectory: String) -> String {
-        if let override = getenv("REWIND_CACHE_DIR") { return String(cString: override) }
         let parent = FileSystem.parent(of: logDirectory)
+        if getenv("REWIND_CACHE_DIR") != nil { return userCacheRoot() }
         // Root passes access(W_OK) everywhere; a folder with every write bit off (a capture kept
         // read-only on purpose) is honoured anyway.
         var info = stat()
         if access(parent, W_OK) == 0, stat(parent, &info) == 0, info.st_mode & 0o222 != 0 { return parent + "/.rewind-cache" }
-        let home = getenv("HOME").map { String(cString: $0) } ?? "/tmp"
-        return home + "/.cache/rewind"
+        return userCacheRoot()
     }
 
     func folder<P: Projection>(for projection: P, topic: String) -> String {
@@ -111,7 +132,7 @@ public final class SnapshotStore: @unchecked Sendable {
     }
 
     /// The latest snapshot whose folded events all lie at or before `limit` (nil limit: any).
-    func nearest<P: Projection>(atOrBefore limit: MergeKey?, for projection: P, topic: String, log: EventLog) throws -> ViewSnapshot<P.State>? {
+    func nearest<P: Projection>(atOrBefore limit: MergeKey?, for projection: P, topic: String, source: LogSource) throws -> ViewSnapshot<P.State>? {
         let folder = folder(for: projection, topic: topic)
         let cached = lock.withLock { listings[folder] }
         let candidates: [Entry]
@@ -127,7 +148,7 @@ public final class SnapshotStore: @unchecked Sendable {
         if let snapshot = lock.withLock({ decoded[path] }) as? ViewSnapshot<P.State> { return snapshot }
         let bytes = try SystemFile(path: path, mode: .readOnly).readAll(limit: 1 << 30)
         guard let snapshot = try? JSONDecoder().decode(ViewSnapshot<P.State>.self, from: Data(bytes)),
-              snapshot.header.view == projection.id, try stillMatches(snapshot.header, log: log) else {
+              snapshot.header.view == projection.id, try stillMatches(snapshot.header, source: source) else {
             // Stale (log regenerated) or unreadable: drop this view's snapshots and fold from the start.
             try? FileSystem.removeTree(folder)
             lock.withLock {
@@ -148,9 +169,9 @@ public final class SnapshotStore: @unchecked Sendable {
         while decodedOrder.count > Self.decodedKept { decoded[decodedOrder.removeFirst()] = nil }
     }
 
-    private func stillMatches(_ header: SnapshotHeader, log: EventLog) throws -> Bool {
-        let partition = try log.partition(TopicPartition(topic: header.topic, partition: header.lastEvent.partition))
-        let records = try partition.read(from: Offset(header.lastEvent.offset), maxRecords: 1)
+    private func stillMatches(_ header: SnapshotHeader, source: LogSource) throws -> Bool {
+        let partition = TopicPartition(topic: header.topic, partition: header.lastEvent.partition)
+        let records = try source.read(partition, from: Offset(header.lastEvent.offset), maxRecords: 1)
         return records.first?.offset.rawValue == header.lastEvent.offset && records.first?.timestamp.milliseconds == header.lastEvent.timestamp
     }
 

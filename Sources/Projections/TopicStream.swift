@@ -10,10 +10,12 @@ public struct OffsetGap: Hashable, Sendable, Codable, CustomStringConvertible {
 }
 
 /// All partitions of a topic merged into one stream in MergeKey order, without copying records:
-/// each partition contributes its current batch, borrowed from the log.
+/// each partition contributes its current batch, borrowed from the source (`LogSource.batches`:
+/// mapped segments for the embedded log, re-framed reads for a remote source).
 final class TopicStream {
     private struct Head {
-        let stream: PartitionStream
+        let stream: any SourceBatchStream
+        let partition: Int32
         var records: [RecordView] = []
         var index = 0
         var expected: Int64
@@ -23,11 +25,13 @@ final class TopicStream {
     private var heads: [Head]
     private(set) var gaps: [OffsetGap] = []
 
-    init(partitions: [PartitionLog], positions: [Int32: Offset]) {
-        topic = partitions.first?.topicPartition.topic ?? ""
-        heads = partitions.map { partition in
-            let start = positions[partition.topicPartition.partition] ?? Offset.zero
-            return Head(stream: PartitionStream(partition: partition, from: start), expected: start.rawValue)
+    init(source: LogSource, topic: String, partitions: [Int32], positions: [Int32: Offset]) throws {
+        self.topic = topic
+        let first = source.firstPossibleOffset
+        heads = try partitions.map { partition in
+            let start = positions[partition] ?? first
+            return Head(stream: try source.batches(TopicPartition(topic: topic, partition: partition), from: start), partition: partition,
+                        expected: start.rawValue)
         }
     }
 
@@ -35,8 +39,7 @@ final class TopicStream {
     var positions: [Int32: Offset] {
         var result: [Int32: Offset] = [:]
         for head in heads {
-            let partition = head.stream.partition.topicPartition.partition
-            result[partition] = head.index < head.records.count ? head.records[head.index].offset : head.stream.position
+            result[head.partition] = head.index < head.records.count ? head.records[head.index].offset : head.stream.position
         }
         return result
     }
@@ -74,8 +77,7 @@ final class TopicStream {
         for slot in heads.indices {
             guard try fill(slot) else { continue }
             let record = heads[slot].records[heads[slot].index]
-            let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: heads[slot].stream.partition.topicPartition.partition,
-                               offset: record.offset.rawValue)
+            let key = MergeKey(timestamp: record.timestamp.milliseconds, partition: heads[slot].partition, offset: record.offset.rawValue)
             if let current = best, key >= current.1 {
                 if second == nil || key < second! { second = key }
             } else {
@@ -85,28 +87,24 @@ final class TopicStream {
         }
         guard let (slot, _) = best else { return nil }
         let head = heads[slot]
-        return Run(slot: slot, partition: head.stream.partition.topicPartition.partition, records: head.records, start: head.index, bound: second)
+        return Run(slot: slot, partition: head.partition, records: head.records, start: head.index, bound: second)
     }
 
     /// Makes sure partition `slot` has a record ready; records any gap before it.
     private func fill(_ slot: Int) throws -> Bool {
         if heads[slot].index < heads[slot].records.count { return true }
-        while let (records, context) = try heads[slot].stream.nextBatch() {
-            // Views read committed data, as Kafka's read_committed consumers do: markers and the
-            // records of aborted transactions are not events, and not gaps either.
-            var aborted = false
-            if context.header.isTransactional {
-                aborted = try heads[slot].stream.partition.abortedTransactions().contains(context.header, offset: context.header.baseOffset)
-            }
-            if context.header.isControl || aborted {
-                heads[slot].expected = max(heads[slot].expected, context.header.lastOffset + 1)
+        while let batch = try heads[slot].stream.nextBatch() {
+            // Views read committed data, as Kafka's read_committed consumers do: the source leaves
+            // markers and aborted records out, and those offsets are not gaps either.
+            guard !batch.records.isEmpty else {
+                heads[slot].expected = max(heads[slot].expected, batch.lastOffset + 1)
                 continue
             }
-            heads[slot].records = records
+            heads[slot].records = batch.records
             heads[slot].index = 0
-            let first = records[0].offset.rawValue
+            let first = batch.records[0].offset.rawValue
             if first > heads[slot].expected {
-                gaps.append(OffsetGap(partition: heads[slot].stream.partition.topicPartition.partition, from: heads[slot].expected, to: first))
+                gaps.append(OffsetGap(partition: heads[slot].partition, from: heads[slot].expected, to: first))
             }
             return true
         }

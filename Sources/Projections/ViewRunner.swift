@@ -30,8 +30,9 @@ public struct ViewProgress: Hashable, Sendable {
 public final class ViewRunner<P: Projection> {
     public let projection: P
     public let topic: String
-    let log: EventLog
-    let partitions: [PartitionLog]
+    /// Where the events come from: the embedded log, JetStream, a Kafka cluster; the runner never asks which.
+    let source: LogSource
+    let partitions: [Int32]
     public private(set) var state: P.State
     public private(set) var progress = ViewProgress()
     var stream: TopicStream
@@ -47,26 +48,26 @@ public final class ViewRunner<P: Projection> {
     private var checkpoints: [ViewSnapshot<P.State>] = []
     let clock: () -> Double
 
-    public init(log: EventLog, topic: String, projection: P, snapshots: SnapshotStore?, snapshotEveryEvents: Int64 = 100_000,
+    public init(log source: LogSource, topic: String, projection: P, snapshots: SnapshotStore?, snapshotEveryEvents: Int64 = 100_000,
                 dedupWindow: Int = Deduplicator.defaultWindow, clock: @escaping () -> Double = { 0 }) throws {
-        self.log = log
+        self.source = source
         self.topic = topic
         self.projection = projection
-        self.partitions = try log.partitions(of: topic)
+        self.partitions = try source.partitionNumbers(of: topic)
         self.snapshots = snapshots
         self.snapshotEveryEvents = snapshotEveryEvents
         self.clock = clock
         state = projection.makeInitialState()
         deduplicator = Deduplicator(window: dedupWindow)
-        stream = TopicStream(partitions: partitions, positions: [:])
+        stream = try TopicStream(source: source, topic: topic, partitions: partitions, positions: [:])
         progress.positions = stream.positions
     }
 
     /// Back to the empty view at the start of the log.
-    public func reset() {
+    public func reset() throws {
         state = projection.makeInitialState()
         deduplicator.reset()
-        stream = TopicStream(partitions: partitions, positions: [:])
+        stream = try TopicStream(source: source, topic: topic, partitions: partitions, positions: [:])
         progress = ViewProgress()
         progress.positions = stream.positions
     }
@@ -145,15 +146,15 @@ public final class ViewRunner<P: Projection> {
     public func rewind(to target: FoldTarget, maxEvents: Int64) throws -> Bool {
         let limit = resolve(target)
         let canContinue = progress.maxEventSoFar.map { folded in limit.map { folded <= $0 } ?? true } ?? true
-        var snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, log: log)
+        var snapshot = try snapshots?.nearest(atOrBefore: limit, for: projection, topic: topic, source: source)
         if let checkpoint = checkpoints.last(where: { limit == nil || $0.header.maxEventSoFar <= limit! }),
            checkpoint.header.eventsApplied + checkpoint.header.duplicatesSkipped > (snapshot.map { $0.header.eventsApplied + $0.header.duplicatesSkipped } ?? -1) {
             snapshot = checkpoint
         }
         if let snapshot, !canContinue || snapshot.header.eventsApplied + snapshot.header.duplicatesSkipped > progress.eventsApplied + progress.duplicatesSkipped {
-            restore(snapshot)
+            try restore(snapshot)
         } else if !canContinue {
-            reset()
+            try reset()
         }
         return try run(to: target, maxEvents: maxEvents) < maxEvents
     }
@@ -163,20 +164,19 @@ public final class ViewRunner<P: Projection> {
     /// Per partition: log end − the view's position (events not yet folded).
     public func lag() throws -> [Int32: Int64] {
         var result: [Int32: Int64] = [:]
-        for partition in partitions {
-            let id = partition.topicPartition.partition
-            let position = progress.positions[id] ?? partition.startOffset
-            result[id] = max(0, try partition.endOffset().rawValue - position.rawValue)
+        for id in partitions {
+            let partition = TopicPartition(topic: topic, partition: id)
+            let position = try progress.positions[id] ?? source.startOffset(of: partition)
+            result[id] = max(0, try source.endOffset(of: partition).rawValue - position.rawValue)
         }
         return result
     }
 
     /// Commits the view's position as consumer group `view.<id>`, so `groups describe` shows its lag.
     public func commitPosition() throws {
-        let groups = try log.committableGroups()
         var offsets: [TopicPartition: Offset] = [:]
         for (partition, offset) in progress.positions { offsets[TopicPartition(topic: topic, partition: partition)] = offset }
-        try groups.commit("view.\(projection.id)", offsets)
+        try source.commit(group: "view.\(projection.id)", offsets: offsets)
     }
 
     // MARK: Internals
@@ -248,14 +248,14 @@ public final class ViewRunner<P: Projection> {
         try? snapshots.save(snapshot, for: projection)
     }
 
-    private func restore(_ snapshot: ViewSnapshot<P.State>) {
+    private func restore(_ snapshot: ViewSnapshot<P.State>) throws {
         state = snapshot.state
         if let live = snapshot.deduplicator {
             deduplicator = live
         } else {
             deduplicator.restore(snapshot.recentEventIDs)
         }
-        stream = TopicStream(partitions: partitions, positions: snapshot.header.positions.mapValues { Offset($0) })
+        stream = try TopicStream(source: source, topic: topic, partitions: partitions, positions: snapshot.header.positions.mapValues { Offset($0) })
         progress = ViewProgress(eventsApplied: snapshot.header.eventsApplied, duplicatesSkipped: snapshot.header.duplicatesSkipped,
                                 lastEvent: snapshot.header.lastEvent, maxEventSoFar: snapshot.header.maxEventSoFar,
                                 positions: stream.positions, gaps: snapshot.header.gaps)

@@ -35,29 +35,31 @@ struct ConsumeCommand: ParsableCommand {
     }
 
     func run() throws {
-        if log.isNATS { return try runOverJetStream() }
-        let eventLog = try log.openForReading()
-        defer { eventLog.close() }
-        var partitions = try eventLog.partitions(of: topic)
+        let source = try log.openSource()
+        defer { source.close() }
+        var numbers = try source.partitionNumbers(of: topic)
         if let partition {
-            guard let only = partitions.first(where: { $0.topicPartition.partition == partition }) else {
-                throw CommandFailure(message: "topic '\(topic)' has no partition \(partition) (it has \(partitions.count))")
+            guard numbers.contains(partition) else {
+                throw CommandFailure(message: "topic '\(topic)' has no partition \(partition) (it has \(numbers.count))")
             }
-            partitions = [only]
+            numbers = [partition]
         }
-        let groups = try group.map { _ in try eventLog.committableGroups() }
-        let committed = try group.map { try eventLog.groups.committed($0) } ?? [:]
+        // A source that takes no commits says why before anything is read (its commit throws).
+        if let group, !source.canCommitGroups { try source.commit(group: group, offsets: [:]) }
+        let committed = try group.map { try source.consumerGroups()[$0] ?? [:] } ?? [:]
         let startTime = try at.map { try TimeExpression.parse($0, now: WallClock.now()) }
-        let cursors = try partitions.map { partition in
-            PartitionCursor(partition: partition, from: try startOffset(partition, committed: committed, time: startTime))
+        let cursors = try numbers.map { number in
+            let partition = TopicPartition(topic: topic, partition: number)
+            return LogSourceCursor(source: source, partition: partition,
+                                   from: try startOffset(partition, in: source, committed: committed, time: startTime))
         }
-        let decoders = try decoding.decoders(for: eventLog)
-        let merged = MergedCursor(cursors)
+        let decoders = try decoding.decoders(for: source)
+        let merged = MergedSourceCursor(cursors)
         installStopHandlers()
         var printed = 0
         var lastCommit = WallClock.now()
         func commit() throws {
-            if let group, let groups { try groups.commit(group, merged.positions) }
+            if let group { try source.commit(group: group, offsets: merged.positions) }
         }
         reading: while max.map({ printed < $0 }) ?? true, stopRequested == 0 {
             if let (partition, record) = try merged.next() {
@@ -72,18 +74,18 @@ struct ConsumeCommand: ParsableCommand {
                 try commit()
                 lastCommit = now
             }
-            for cursor in cursors { _ = try cursor.partition.waitForRecords(after: cursor.position, timeoutMs: 100) }
+            for cursor in cursors { _ = try cursor.wait(timeoutMs: 100) }
             usleep(50_000)
         }
         Output.standard.flush()
         try commit()
     }
 
-    private func startOffset(_ partition: PartitionLog, committed: [TopicPartition: Offset], time: Timestamp?) throws -> Offset {
-        let start = partition.startOffset
-        let end = try partition.endOffset()
+    private func startOffset(_ partition: TopicPartition, in source: LogSource, committed: [TopicPartition: Offset], time: Timestamp?) throws -> Offset {
+        let start = try source.startOffset(of: partition)
+        let end = try source.endOffset(of: partition)
         if fromBeginning { return start }
-        if let time { return try partition.offset(forTimestamp: time) }
+        if let time { return try source.offset(forTimestamp: time, in: partition) }
         if let offset {
             switch offset {
             case "earliest": return start
@@ -91,12 +93,12 @@ struct ConsumeCommand: ParsableCommand {
             default:
                 guard let value = Int64(offset) else { throw CommandFailure(message: "--offset '\(offset)': expected a number, 'earliest' or 'latest'") }
                 guard value >= start.rawValue, value <= end.rawValue else {
-                    throw EventLogError(.offsetOutOfRange, "offset \(value) is outside \(partition.topicPartition)'s range \(start)..<\(end)")
+                    throw EventLogError(.offsetOutOfRange, "offset \(value) is outside \(partition)'s range \(start)..<\(end)")
                 }
                 return Offset(value)
             }
         }
-        if let position = committed[partition.topicPartition] { return Swift.max(position, start) }
+        if let position = committed[partition] { return Swift.max(position, start) }
         return start
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Decoding
 import EventLog
+import Interop
 
 extension ValueFormat: ExpressibleByArgument {}
 
@@ -16,12 +17,12 @@ struct DecodeOptions: ParsableArguments {
 
     /// The topic's decoders; nil with --raw. Schemas come from --schema, then the log's
     /// `_schemas` topic, then --registry-export (ids in several sources: the first wins).
-    func decoders(for log: EventLog) throws -> TopicDecoders? {
+    func decoders(for log: LogSource) throws -> TopicDecoders? {
         if raw { return nil }
         do {
             var registry = SchemaRegistry()
             if let export = registryExport { registry = try SchemaSources.registryExport(export) }
-            if let captured = try SchemaRegistry.fromSchemasTopic(in: log) {
+            if let captured = try SchemasTopic.registry(in: log) {
                 for id in captured.ids { registry.register(captured[id]!) }
             }
             let avro = try schema.flatMap { try SchemaSources.avroSchemas($0) }

@@ -1,36 +1,31 @@
 import ArgumentParser
 import EventLog
-import Interop
-
-/// Consumer groups of a log: Rewind's own group files, or for a captured Kafka data dir the
-/// commits found in its `__consumer_offsets` topic.
-func consumerGroups(_ log: EventLog) throws -> [String: [EventLog.GroupLag]] {
-    var result: [String: [EventLog.GroupLag]] = [:]
-    for group in try log.groups.list() { result[group] = try log.lag(of: group) }
-    for (group, commits) in try KafkaConsumerOffsets.committed(in: log) ?? [:] {
-        result[group] = try commits.keys.sorted().compactMap { partition in
-            guard let target = try? log.partition(partition) else { return nil }
-            let end = try target.endOffset()
-            return EventLog.GroupLag(topicPartition: partition, committed: commits[partition], endOffset: end,
-                                     lag: max(0, end.rawValue - commits[partition]!.rawValue))
-        }
-    }
-    return result
-}
+import Payloads
 
 struct GroupsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups", abstract: "Consumer groups: committed offsets and lag.",
+        discussion: """
+        Groups are Rewind's own commits, a captured broker's __consumer_offsets, or over nats://
+        a stream's durable consumers (committed = ack floor + 1, the next sequence it reads).
+        """,
         subcommands: [List.self, Describe.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List consumer groups.")
         @OptionGroup var log: LogDirectoryOption
+        @Flag(help: "One JSON object per group and partition, as `describe --json`.") var json = false
         func run() throws {
-            if log.isNATS { return try StreamsListing.groups(log.dir, name: nil, namesOnly: true) }
-            let eventLog = try log.openForReading()
-            defer { eventLog.close() }
-            for group in try consumerGroups(eventLog).keys.sorted() { Output.standard.line(group) }
+            let source = try log.openSource()
+            defer { source.close() }
+            let groups = try source.consumerGroups()
+            for name in groups.keys.sorted() {
+                if json {
+                    for lag in try source.lag(committed: groups[name]!) { Output.standard.write(GroupsCommand.jsonLine(name, lag)) }
+                } else {
+                    Output.standard.line(name)
+                }
+            }
         }
     }
 
@@ -38,16 +33,20 @@ struct GroupsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Committed offset, end offset and lag per partition.")
         @OptionGroup var log: LogDirectoryOption
         @Argument(help: "Group (all groups when omitted).") var group: String?
+        @Flag(help: "One JSON object per partition: {\"group\",\"topic\",\"partition\",\"committed\",\"end\",\"lag\"}.") var json = false
         func run() throws {
-            if log.isNATS { return try StreamsListing.groups(log.dir, name: group) }
-            let eventLog = try log.openForReading()
-            defer { eventLog.close() }
-            let all = try consumerGroups(eventLog)
+            let source = try log.openSource()
+            defer { source.close() }
+            let all = try source.consumerGroups()
             let names = group.map { [$0] } ?? all.keys.sorted()
             for name in names {
-                let lags = all[name] ?? []
+                let lags = try source.lag(committed: all[name] ?? [:])
                 if group != nil && lags.isEmpty {
-                    throw EventLogError(.notFound, "no committed offsets for group '\(name)'", path: eventLog.directory)
+                    throw EventLogError(.notFound, "no committed offsets for group '\(name)'", path: source.location)
+                }
+                if json {
+                    for lag in lags { Output.standard.write(GroupsCommand.jsonLine(name, lag)) }
+                    continue
                 }
                 Output.standard.line("group \(name)  total lag \(lags.reduce(0) { $0 + $1.lag })")
                 for lag in lags {
@@ -55,5 +54,15 @@ struct GroupsCommand: ParsableCommand {
                 }
             }
         }
+    }
+
+    static func jsonLine(_ group: String, _ lag: EventLog.GroupLag) -> [UInt8] {
+        var out: [UInt8] = []
+        JSONText.append("{\"group\":", to: &out)
+        JSONText.appendString(group, to: &out)
+        JSONText.append(",\"topic\":", to: &out)
+        JSONText.appendString(lag.topicPartition.topic, to: &out)
+        JSONText.append(",\"partition\":\(lag.topicPartition.partition),\"committed\":\(lag.committed.map { "\($0.rawValue)" } ?? "null"),\"end\":\(lag.endOffset.rawValue),\"lag\":\(lag.lag)}\n", to: &out)
+        return out
     }
 }

@@ -3,7 +3,7 @@ import ArgumentParser
 import EventLog
 import Glibc
 import Interop
-import NATS
+import LogSources
 
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +27,7 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Skip bad lines and report them, instead of stopping at the first.") var skipBad = false
 
     func run() throws {
-        if NATSURL.isNATS(file) { return try importStream() }
+        if LogSourceFactory.scheme(of: file) != nil { return try importFromSource() }
         let descriptor = file == "-" ? 0 : open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw CommandFailure(message: "cannot open \(file): \(String(cString: strerror(errno)))") }
         defer { if descriptor != 0 { close(descriptor) } }
@@ -65,11 +65,11 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
-        let eventLog = try log.openForReading()
-        defer { eventLog.close() }
+        let source = try log.openSource()
+        defer { source.close() }
         // Decoded values in jsonl only: kcat and CSV exports are for re-import, byte for byte.
-        let decoders = format == .jsonl ? try decoding.decoders(for: eventLog) : nil
-        let count = try Exporter.export(eventLog, topic: topic, format: ExportFormat(rawValue: format.rawValue)!,
+        let decoders = format == .jsonl ? try decoding.decoders(for: source) : nil
+        let count = try Exporter.export(source, topic: topic, format: ExportFormat(rawValue: format.rawValue)!,
                                         from: try bound(from), to: try bound(to), decoders: decoders) { Output.standard.write($0) }
         Output.note("exported \(count) events")
     }

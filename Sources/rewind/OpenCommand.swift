@@ -1,15 +1,15 @@
 import ArgumentParser
 import EventLog
-import NATS
 import Explorer
+import LogSources
 
 struct OpenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "open",
-        abstract: "Explore a log in the terminal: a Rewind log, a Kafka data dir, or one partition dir. Read-only unless --write.",
+        abstract: "Explore a log in the terminal: a Rewind log, a Kafka data dir, one partition dir, or nats://HOST:PORT[/STREAM]. Read-only unless --write.",
         discussion: "Keys: ? in the explorer lists them all (j/k step, t time, [ ] scrub, r rebuild, l lineage, / search, q quit).")
 
-    @Argument(help: "Log directory (default: --dir).") var path: String?
+    @Argument(help: "Log directory or source URL (default: --dir).") var path: String?
     @OptionGroup var log: LogDirectoryOption
     @Flag(help: "Open for writing (takes the writer lock; repairs a torn tail).") var write = false
     @Option(help: "View to show: balances, ratings, search.") var view: String = "balances"
@@ -17,19 +17,16 @@ struct OpenCommand: ParsableCommand {
     @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
-        let directory = path ?? log.dir
-        if NATSURL.isNATS(directory) { return try runOverJetStream(directory) }
-        let eventLog = write
-            ? try EventLog.open(directory, mode: .readWrite, decompressor: Codecs.decompressor)
-            : try EventLog.open(directory, mode: .readOnly, decompressor: Codecs.decompressor)
-        defer { eventLog.close() }
+        let opened = try ExplorerLog.open(path ?? log.dir, writable: write, decompressor: Codecs.decompressor)
+        defer { opened.close() }
+        let eventLog = opened.log
         var state = ExplorerState()
-        state.logLabel = directory
+        state.logLabel = opened.label
         state.isReadOnly = !write
         state.view.name = view
         if let topic {
             guard let index = eventLog.topics().firstIndex(where: { $0.name == topic }) else {
-                throw EventLogError(.notFound, "unknown topic '\(topic)'", path: directory)
+                throw EventLogError(.notFound, "unknown topic '\(topic)'", path: opened.label)
             }
             state.topicIndex = index
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Interop
 import Glibc
+import LogSources
 import NATS
 
 @main
@@ -84,12 +85,15 @@ struct CommandFailure: Error {
 
 /// `--dir` on every command.
 struct LogDirectoryOption: ParsableArguments {
-    @Option(name: .long, help: "The log directory.")
+    @Option(name: .long, help: "The log directory, or nats://HOST:PORT[/STREAM] for reading commands.")
     var dir: String = "./rewind-data"
 
+    /// The one read path (a directory, nats://…): reading commands never ask which backend it is.
+    func openSource() throws -> any LogSource { try LogSourceFactory.open(dir) }
+
+    /// The embedded engine itself, for what only it has (verify, repair, mirror's exactly-once reads).
     func openForReading() throws -> EventLog {
-        if isNATS { return try openNATSReplica() }
-        return try EventLog.open(dir, mode: .readOnly, decompressor: Codecs.decompressor)
+        try EventLog.open(dir, mode: .readOnly, decompressor: Codecs.decompressor)
     }
 
     func openForWriting(create: Bool = true) throws -> EventLog {
@@ -101,7 +105,7 @@ struct LogDirectoryOption: ParsableArguments {
 
 enum Codecs {
     /// gzip, snappy (xerial framing too), lz4 and zstd: every codec Kafka writes.
-    static let decompressor: BatchDecompressor = KafkaCodecs()
+    static let decompressor: BatchDecompressor = LogSourceFactory.decompressor
 }
 
 /// The wall clock, read only at the edge (commands), never inside library logic.

@@ -28,13 +28,14 @@ struct TopicsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List topics.")
         @OptionGroup var log: LogDirectoryOption
         func run() throws {
-            if log.isNATS { return try StreamsListing.list(log.dir) }
-            let eventLog = try log.openForReading()
-            defer { eventLog.close() }
-            for topic in eventLog.topics() { Output.standard.line(topic.name) }
+            let source = try log.openSource()
+            defer { source.close() }
+            for topic in try source.topicNames() { Output.standard.line(topic) }
         }
     }
 
+    /// The one topic-summary writer, for every backend: a line per topic (partitions and what the
+    /// backend adds: retention, subjects, replicas…), a line per partition, the groups reading it.
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Partitions, offsets, sizes and time spans of topics.")
         @OptionGroup var log: LogDirectoryOption
@@ -42,23 +43,27 @@ struct TopicsCommand: ParsableCommand {
         @Flag(help: "One JSON object per partition.") var json = false
 
         func run() throws {
-            if log.isNATS { return try StreamsListing.describe(log.dir, name: name, json: json) }
-            let eventLog = try log.openForReading()
-            defer { eventLog.close() }
-            let topics = try name.map { name in
-                guard let topic = eventLog.topics().first(where: { $0.name == name }) else {
-                    throw EventLogError(.notFound, "unknown topic '\(name)'", path: eventLog.directory)
-                }
-                return [topic]
-            } ?? eventLog.topics()
-            for topic in topics {
+            let source = try log.openSource()
+            defer { source.close() }
+            let names = try source.topicNames()
+            if let name, !names.contains(name) {
+                throw EventLogError(.notFound, "unknown topic '\(name)'", path: source.location)
+            }
+            let groups = try source.consumerGroups()
+            for topic in name.map({ [$0] }) ?? names {
+                let numbers = try source.partitionNumbers(of: topic)
+                let details = try source.topicDetails(topic)
                 if !json {
-                    let retention = topic.config.map { $0.retentionMs == 0 ? "forever" : "\($0.retentionMs) ms" } ?? "unknown (captured log)"
-                    Output.standard.line("topic \(topic.name)  partitions \(topic.partitions)  retention \(retention)")
+                    Output.standard.line((["topic \(topic)", "partitions \(numbers.count)"] + details.map { "\($0.label) \($0.value)" }).joined(separator: "  "))
                 }
-                for partition in try eventLog.partitions(of: topic.name) {
-                    let summary = try partition.summary()
-                    json ? Output.standard.write(jsonLine(summary)) : Output.standard.line(textLine(summary))
+                for number in numbers {
+                    let summary = try source.summary(of: TopicPartition(topic: topic, partition: number))
+                    json ? Output.standard.write(jsonLine(summary, details)) : Output.standard.line(textLine(summary))
+                }
+                if json { continue }
+                for group in groups.keys.sorted() {
+                    let lags = try source.lag(committed: groups[group]!.filter { $0.key.topic == topic })
+                    if !lags.isEmpty { Output.standard.line("  group \(group)  lag \(lags.reduce(0) { $0 + $1.lag })") }
                 }
             }
         }
@@ -66,14 +71,22 @@ struct TopicsCommand: ParsableCommand {
         func textLine(_ summary: PartitionSummary) -> String {
             let first = summary.firstTimestamp.map(TimeFormat.iso) ?? "-"
             let last = summary.largestTimestamp.map(TimeFormat.iso) ?? "-"
-            return "  \(summary.topicPartition)  offsets \(summary.startOffset)..<\(summary.endOffset)  events \(summary.eventCount)  segments \(summary.segments)  bytes \(summary.sizeInBytes)  time \(first) .. \(last)"
+            let segments = summary.segments > 0 ? "  segments \(summary.segments)" : ""
+            return "  \(summary.topicPartition)  offsets \(summary.startOffset)..<\(summary.endOffset)  events \(summary.eventCount)\(segments)  bytes \(summary.sizeInBytes)  time \(first) .. \(last)"
         }
 
-        func jsonLine(_ summary: PartitionSummary) -> [UInt8] {
+        func jsonLine(_ summary: PartitionSummary, _ details: [SourceDetail]) -> [UInt8] {
             var out: [UInt8] = []
             JSONText.append("{\"topic\":", to: &out)
             JSONText.appendString(summary.topicPartition.topic, to: &out)
-            JSONText.append(",\"partition\":\(summary.topicPartition.partition),\"start_offset\":\(summary.startOffset),\"end_offset\":\(summary.endOffset),\"events\":\(summary.eventCount),\"segments\":\(summary.segments),\"bytes\":\(summary.sizeInBytes),\"first_timestamp\":\(summary.firstTimestamp.map { "\($0.milliseconds)" } ?? "null"),\"last_timestamp\":\(summary.largestTimestamp.map { "\($0.milliseconds)" } ?? "null")}\n", to: &out)
+            JSONText.append(",\"partition\":\(summary.topicPartition.partition),\"start_offset\":\(summary.startOffset),\"end_offset\":\(summary.endOffset),\"events\":\(summary.eventCount),\"segments\":\(summary.segments),\"bytes\":\(summary.sizeInBytes),\"first_timestamp\":\(summary.firstTimestamp.map { "\($0.milliseconds)" } ?? "null"),\"last_timestamp\":\(summary.largestTimestamp.map { "\($0.milliseconds)" } ?? "null")", to: &out)
+            for detail in details {
+                out.append(UInt8(ascii: ","))
+                JSONText.appendString(detail.label, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONText.appendString(detail.value, to: &out)
+            }
+            JSONText.append("}\n", to: &out)
             return out
         }
     }

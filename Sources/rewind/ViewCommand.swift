@@ -13,11 +13,11 @@ struct ViewPositionOptions: ParsableArguments {
         if at != nil && offset != nil { throw ValidationError("use --at or --offset, not both") }
     }
 
-    func target(log: EventLog, topic: String) throws -> FoldTarget {
+    func target(log: LogSource, topic: String) throws -> FoldTarget {
         if let at { return .time(try TimeExpression.parse(at, now: WallClock.now())) }
         guard let offset else { return .end }
         let parts = offset.split(separator: ":")
-        let partitions = try log.partitions(of: topic)
+        let partitions = try log.partitionNumbers(of: topic)
         let partitionNumber: Int32
         let offsetText: Substring
         if parts.count == 2, let number = Int32(parts[0]) {
@@ -32,19 +32,20 @@ struct ViewPositionOptions: ParsableArguments {
         } else {
             throw CommandFailure(message: "--offset '\(offset)': expected OFFSET or PARTITION:OFFSET")
         }
-        guard let value = Int64(offsetText), let partition = partitions.first(where: { $0.topicPartition.partition == partitionNumber }) else {
+        guard let value = Int64(offsetText), partitions.contains(partitionNumber) else {
             throw CommandFailure(message: "--offset '\(offset)': no such partition or not a number")
         }
-        guard let record = try partition.read(from: Offset(value), maxRecords: 1).first, record.offset.rawValue == value else {
-            throw EventLogError(.offsetOutOfRange, "no event at offset \(value) of \(partition.topicPartition) (range \(partition.startOffset)..<\(try partition.endOffset()))")
+        let partition = TopicPartition(topic: topic, partition: partitionNumber)
+        guard let record = try log.read(partition, from: Offset(value), maxRecords: 1).first, record.offset.rawValue == value else {
+            throw EventLogError(.offsetOutOfRange, "no event at offset \(value) of \(partition) (range \(try log.startOffset(of: partition))..<\(try log.endOffset(of: partition)))")
         }
         return .event(MergeKey(timestamp: record.timestamp.milliseconds, partition: partitionNumber, offset: value))
     }
 }
 
-func openView(_ name: String, log: EventLog, topic: String, decoding: DecodeOptions) throws -> MaterializedView {
+func openView(_ name: String, log: LogSource, topic: String, decoding: DecodeOptions) throws -> MaterializedView {
     do {
-        return try ViewCatalog.open(name, log: log, topic: topic, snapshots: SnapshotStore(logDirectory: log.directory),
+        return try ViewCatalog.open(name, log: log, topic: topic, snapshots: SnapshotStore(source: log),
                                     decoder: try decoding.decoders(for: log)?.value)
     } catch let error as ViewSpecError {
         throw CommandFailure(message: "\(error) (built-in views: \(ViewCatalog.builtInNames.joined(separator: ", ")))")
@@ -74,11 +75,11 @@ struct ViewCommand: ParsableCommand {
     @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
-        let eventLog = try log.openForReading()
-        defer { eventLog.close() }
-        let materialized = try openView(view, log: eventLog, topic: topic, decoding: decoding)
-        try materialized.rewind(to: try position.target(log: eventLog, topic: topic))
-        if eventLog.isRewindLog, position.at == nil, position.offset == nil { try? materialized.commitPosition() }
+        let source = try log.openSource()
+        defer { source.close() }
+        let materialized = try openView(view, log: source, topic: topic, decoding: decoding)
+        try materialized.rewind(to: try position.target(log: source, topic: topic))
+        if source.canCommitGroups, position.at == nil, position.offset == nil { try? materialized.commitPosition() }
         let selected = materialized.rows().filter { row in rows.map { row.key.contains($0) } ?? true }
         switch format {
         case .table: printTable(materialized, selected)
@@ -90,8 +91,7 @@ struct ViewCommand: ParsableCommand {
         let progress = materialized.progress
         var summary = "\(progress.eventsApplied) events folded"
         if progress.duplicatesSkipped > 0 { summary += ", \(progress.duplicatesSkipped) duplicates skipped (event-id)" }
-        // JetStream sequences start at 1: offset 0 of a stream is no gap.
-        for gap in progress.gaps where !(log.isNATS && gap.from == 0 && gap.to == 1) { summary += "; gap: \(gap)" }
+        for gap in progress.gaps { summary += "; gap: \(gap)" }
         Output.note(summary)
     }
 
@@ -146,10 +146,10 @@ struct LineageCommand: ParsableCommand {
     @OptionGroup var decoding: DecodeOptions
 
     func run() throws {
-        let eventLog = try log.openForReading()
-        defer { eventLog.close() }
-        let materialized = try openView(view, log: eventLog, topic: topic, decoding: decoding)
-        let entries = try materialized.lineage(of: row, to: try position.target(log: eventLog, topic: topic))
+        let source = try log.openSource()
+        defer { source.close() }
+        let materialized = try openView(view, log: source, topic: topic, decoding: decoding)
+        let entries = try materialized.lineage(of: row, to: try position.target(log: source, topic: topic))
         guard !entries.isEmpty else { throw EventLogError(.notFound, "no event changed row '\(row)' of view \(view) on \(topic)") }
         for entry in entries {
             let before = entry.before?.values.first?.description ?? "-"

@@ -28,8 +28,8 @@ final class JetStreamCLITests: XCTestCase {
         XCTAssertTrue(mirrored.stdout.hasPrefix("mirrored 3000 events into PAY"), mirrored.stdout)
 
         let described = try run(["topics", "describe", "--dir", server.url])
-        XCTAssertTrue(described.stdout.contains("stream PAY  subjects payments payments.>"), described.stdout)
-        XCTAssertTrue(described.stdout.contains("PAY-0  offsets 1..<3001  messages 3000"), described.stdout)
+        XCTAssertTrue(described.stdout.contains("topic PAY  partitions 1  subjects payments payments.>  retention limits, forever"), described.stdout)
+        XCTAssertTrue(described.stdout.contains("PAY-0  offsets 1..<3001  events 3000  bytes "), described.stdout)
         XCTAssertEqual(try run(["topics", "list", "--dir", server.url]).stdout, "PAY\n")
 
         let consumed = try run(["consume", "PAY", "--dir", server.url, "--offset", "2999"])
@@ -52,8 +52,10 @@ final class JetStreamCLITests: XCTestCase {
         _ = try JetStream(connection: connection).createConsumer("PAY", durable)
         XCTAssertEqual(try run(["groups", "list", "--dir", server.url]).stdout, "billing\n")
         let groups = try run(["groups", "describe", "--dir", server.url])
-        XCTAssertEqual(groups.stdout, "billing  PAY-0  ack floor 0  delivered 0  lag 3000  ack pending 0\n", groups.stderr)
-        XCTAssertTrue(try run(["topics", "describe", "PAY", "--dir", server.url]).stdout.contains("consumer billing"))
+        XCTAssertEqual(groups.stdout, "group billing  total lag 3000\n  PAY-0  committed 1  end 3001  lag 3000\n", groups.stderr)
+        let groupsJSON = try run(["groups", "describe", "billing", "--json", "--dir", server.url])
+        XCTAssertEqual(groupsJSON.stdout, "{\"group\":\"billing\",\"topic\":\"PAY\",\"partition\":0,\"committed\":1,\"end\":3001,\"lag\":3000}\n", groupsJSON.stderr)
+        XCTAssertTrue(try run(["topics", "describe", "PAY", "--dir", server.url]).stdout.contains("  group billing  lag 3000"))
 
         let imported = try run(["import", stream, "--topic", "copy", "--dir", bank])
         XCTAssertEqual(imported.status, 0, imported.stderr)

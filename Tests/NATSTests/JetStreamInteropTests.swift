@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import LogSources
 @testable import NATS
 import Projections
 import TestSupport
@@ -149,19 +150,33 @@ final class JetStreamInteropTests: XCTestCase {
         }
         XCTAssertEqual(try source.offset(forTimestamp: times.last!.adding(milliseconds: 1), in: partition), Offset(8_001))
         let replicaDirectory = directory.appending("replica")
-        XCTAssertEqual(try LocalReplica.sync(source, streams: ["PAYMENTS"], directory: replicaDirectory), 8_000)
-        XCTAssertEqual(try LocalReplica.sync(source, streams: ["PAYMENTS"], directory: replicaDirectory), 0, "a second sync fetches nothing")
+        XCTAssertEqual(try SourceReplica.sync(source, topics: ["PAYMENTS"], directory: replicaDirectory), 8_000)
+        XCTAssertEqual(try SourceReplica.sync(source, topics: ["PAYMENTS"], directory: replicaDirectory), 0, "a second sync fetches nothing")
         let replica = try EventLog.open(replicaDirectory, mode: .readOnly)
         defer { replica.close() }
+        // Views read the stream itself through the read path; snapshots are keyed by its URL.
+        let snapshots = SnapshotStore(source: source, cacheRoot: directory.appending("cache"))
         for view in ["balances", "count by type", "sum(amount) by account negate when type = \"withdrawal\""] {
             let overTopic = try ViewCatalog.open(view, log: log, topic: "payments", snapshots: nil)
             try overTopic.rewind(to: .end)
-            let overStream = try ViewCatalog.open(view, log: replica, topic: "PAYMENTS", snapshots: nil)
+            let overStream = try ViewCatalog.open(view, log: source, topic: "PAYMENTS", snapshots: snapshots, snapshotEveryEvents: 1_000)
             try overStream.rewind(to: .end)
+            let overReplica = try ViewCatalog.open(view, log: replica, topic: "PAYMENTS", snapshots: nil)
+            try overReplica.rewind(to: .end)
             XCTAssertFalse(overTopic.rows().isEmpty)
             XCTAssertEqual(overStream.rows(), overTopic.rows(), view)
+            XCTAssertEqual(overReplica.rows(), overTopic.rows(), view)
             XCTAssertEqual(overStream.progress.duplicatesSkipped, overTopic.progress.duplicatesSkipped, view)
+            XCTAssertEqual(overStream.progress.eventsApplied, 8_000 - overTopic.progress.duplicatesSkipped, view)
+            XCTAssertEqual(overStream.progress.gaps, [], "sequences start at 1: no gap before them")
+            // Back in time: from a snapshot of the stream (validated by a read of its last event), then replay.
+            for index in [1_500, 4_000, 6_999] {
+                try overTopic.rewind(to: .time(times[index]))
+                try overStream.rewind(to: .time(times[index]))
+                XCTAssertEqual(overStream.rows(), overTopic.rows(), "\(view) as of event \(index)")
+            }
         }
+        XCTAssertFalse(try FileSystem.listDirectory(snapshots.directory).isEmpty, "snapshots of the stream were written")
     }
 
     func testErrorsAUserCanActOn() throws {

@@ -1,4 +1,3 @@
-import EventLog
 
 // Committed offsets in a captured broker's `__consumer_offsets` topic (Kafka's group coordinator
 // log). Keys and values are big-endian, version first:
