@@ -4,14 +4,14 @@ import EventLog
 /// What a Kafka cluster adds to the read path: leaders per partition, consumer groups and
 /// their commits (stored by the cluster, so `consume --group` commits there).
 extension KafkaSource {
+    /// The brokers (node id = address) and each partition's leader node, compactly: a topic of
+    /// 50 partitions stays one line per fact.
     public func topicDetails(_ topic: String) throws -> [SourceDetail] {
         let leaders = try cluster.partitions(of: topic, refresh: true)
         let brokers = cluster.brokers
-        return leaders.keys.sorted().map { partition in
-            let leader = leaders[partition]!
-            let address = brokers[leader].map { " (\($0))" } ?? ""
-            return SourceDetail("partition \(partition) leader", leader < 0 ? "none" : "node \(leader)\(address)")
-        }
+        let nodes = brokers.keys.sorted().map { "\($0)=\(brokers[$0]!)" }.joined(separator: " ")
+        let leading = leaders.keys.sorted().map { "p\($0)→\(leaders[$0]! < 0 ? "none" : "\(leaders[$0]!)")" }.joined(separator: " ")
+        return [SourceDetail("brokers", nodes), SourceDetail("leaders", leading)]
     }
 
     /// Every group the brokers list, with the offsets it committed (groups with none included,
