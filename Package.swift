@@ -40,16 +40,20 @@ let package = Package(
         // `rewind serve`: Swift 5 mode like NATS, for the same reason (handlers hand work to blocking queues).
         .target(name: "KafkaServer", dependencies: ["KafkaProtocol", "Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
+        // `kafka://`: a client of live Kafka clusters and their LogSource. Swift 5 mode like NATS: NIO
+        // handlers hand answers to blocking callers through locks.
+        .target(name: "KafkaClient", dependencies: ["KafkaProtocol", "Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         // The one factory from what the user typed (a directory, nats://, kafka://) to `any LogSource`.
-        .target(name: "LogSources", dependencies: ["EventLog", "Interop", "NATS"]),
+        .target(name: "LogSources", dependencies: ["EventLog", "Interop", "NATS", "KafkaClient"]),
         .target(name: "Explorer", dependencies: ["EventLog", "Projections", "Payloads", "Decoding"]),
         .target(name: "Scenarios", dependencies: ["EventLog", "Projections", "Payloads"]),
         .executableTarget(
             name: "rewind",
-            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", "LogSources", "KafkaServer", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", "LogSources", "KafkaServer", "KafkaClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS", "KafkaClient"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
         .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "KafkaProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),
@@ -67,6 +71,8 @@ let package = Package(
         .testTarget(name: "KafkaProtocolTests", dependencies: ["KafkaProtocol"]),
         // Against the real `rewind serve` binary and real clients (kcat, confluent-kafka, kafka-python).
         .testTarget(name: "KafkaServerTests", dependencies: ["EventLog", "Interop", "KafkaProtocol", "TestSupport"]),
+        // Against real brokers on loopback: `rewind serve` and tansu, fed by confluent-kafka.
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "EventLog", "Interop", "KafkaProtocol", "LogSources", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "EventLog", "Projections", "LogSources", "TestSupport"]),
         .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
     ]

@@ -1,22 +1,24 @@
 import EventLog
 import Interop
+import KafkaClient
 import NATS
 
-/// Turns what the user typed (`--dir PATH`, `open PATH`, `nats://…`, later `kafka://…`) into the
+/// Turns what the user typed (`--dir PATH`, `open PATH`, `nats://…`, `kafka://…`) into the
 /// one read path. The only place that knows which backends exist: commands, views and the explorer
 /// get `any LogSource` and never ask which it is. A new backend is one more `case` below.
 public enum LogSourceFactory {
     /// `location`: a log directory (or a captured Kafka dir, one partition dir, one segment file),
-    /// `nats://HOST:PORT[,HOST:PORT…][/STREAM]`.
+    /// `nats://HOST:PORT[,HOST:PORT…][/STREAM]`, `kafka://HOST:PORT[,HOST:PORT…][/TOPIC]`.
     public static func open(_ location: String) throws -> any LogSource {
         switch scheme(of: location) {
         case nil:
             return try EventLog.open(location, mode: .readOnly, decompressor: decompressor)
         case "nats":
             return try JetStreamSource(url: try NATSURL(parsing: location))
-        // case "kafka": KafkaSource (KafkaClient module) goes here.
+        case "kafka":
+            return try KafkaSource(url: try KafkaURL(parsing: location), decompressor: decompressor)
         case let other?:
-            throw EventLogError(.invalidArgument, "\(location): unknown source '\(other)://' (expected a directory or nats://HOST:PORT)")
+            throw EventLogError(.invalidArgument, "\(location): unknown source '\(other)://' (expected a directory, nats://HOST:PORT or kafka://HOST:PORT)")
         }
     }
 

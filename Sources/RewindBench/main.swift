@@ -29,6 +29,9 @@ struct Arguments {
     var log = ""
     /// Only the JetStream section, with nats-py publishing the first `publishEvents`.
     var natsOnly = false
+    /// Only the kafka:// seek benchmark: `--kafka-seek kafka://HOST:PORT TOPIC LOCAL-DIR` (run by
+    /// Benchmarks/kafka-client.py, which starts the broker and fills both sides).
+    var kafkaSeek: (url: String, topic: String, local: String)?
     var publishEvents = 200_000
     /// Only section 9 (open → first frame, cold and warm page cache).
     var coldOnly = false
@@ -51,6 +54,7 @@ struct Arguments {
                 if !CommandLine.arguments.contains("--events") { events = 1_000_000 }
             case "--log": log = iterator.next() ?? log
             case "--nats": natsOnly = true
+            case "--kafka-seek": kafkaSeek = (iterator.next() ?? "", iterator.next() ?? "", iterator.next() ?? "")
             case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
             case "--cold-only": coldOnly = true
             // Quick iterations: e.g. --cold-sizes 20000,1000000 --cold-kafka-mb 0 --cold-partitions 60.
@@ -137,6 +141,10 @@ if arguments.coldOnly { try runAlone { try runColdOpenBenchmark(options: argumen
 if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
 if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }
 if arguments.viewsOnly { try runAlone(runViewsBenchmark) }
+if let seek = arguments.kafkaSeek {
+    try runKafkaSeekBenchmark(url: seek.url, topic: seek.topic, local: seek.local)
+    exit(0)
+}
 if arguments.natsOnly {
     try runAlone { try runNATSBenchmark(events: $0, publishEvents: min(arguments.publishEvents, $0), directory: $1) }
 }

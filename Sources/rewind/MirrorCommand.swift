@@ -1,22 +1,27 @@
 import ArgumentParser
 import Foundation
 import EventLog
+import KafkaClient
 import NATS
 
 struct MirrorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mirror",
-        abstract: "Publish a topic into a NATS JetStream stream, acknowledged and exactly once.",
+        abstract: "Publish a topic into a NATS JetStream stream or a Kafka topic, acknowledged and exactly once.",
         discussion: """
         Events go out in fold order (timestamp, partition, offset) to <subject>.<key> (keyless: <subject>),
         with headers kept, Nats-Msg-Id = topic/partition/offset and Rewind-Timestamp = the event's time.
         A re-run continues after the stream's last message; JetStream's duplicate window drops repeats.
           rewind mirror payments --to nats://127.0.0.1:4222/PAYMENTS --create
+        Into Kafka, partition p goes to p with an idempotent producer; the target (created with the
+        topic's partition count when missing) is the progress record: a re-run continues after the
+        records it already holds.
+          rewind mirror payments --to kafka://127.0.0.1:9092[/TARGET]
         """)
 
     @OptionGroup var log: LogDirectoryOption
     @Argument(help: "Topic to publish.") var topic: String
-    @Option(help: "Target: nats://[user:pass@]HOST:PORT[,HOST:PORT…]/STREAM.") var to: String
+    @Option(help: "Target: nats://[user:pass@]HOST:PORT[,HOST:PORT…]/STREAM or kafka://HOST:PORT[,HOST:PORT…][/TOPIC].") var to: String
     @Flag(help: "Create the stream when missing (subjects <subject> and <subject>.>).") var create = false
     @Option(help: "Replicas of a created stream.") var replicas: Int = 1
     @Option(help: "Subject prefix (default: the topic name).") var subject: String?
@@ -28,6 +33,7 @@ struct MirrorCommand: ParsableCommand {
     }
 
     func run() throws {
+        if KafkaURL.isKafka(to) { return try mirrorIntoKafka() }
         let url = try NATSURL(parsing: to)
         guard let stream = url.stream else { throw CommandFailure(message: "--to needs a stream: nats://HOST:PORT/STREAM") }
         let eventLog = try log.openForReading()

