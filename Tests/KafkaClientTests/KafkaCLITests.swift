@@ -64,6 +64,14 @@ final class KafkaCLITests: XCTestCase {
             XCTAssertEqual(try runPython(ProducerScripts.commitGroup, [broker.bootstrap, "billing", "orders", "0:4", "2:9"]), "ok\n")
             XCTAssertTrue(try succeed(["topics", "list", "--dir", broker.url]).split(separator: "\n").contains("orders"), "\(kind)")
             XCTAssertTrue(try succeed(["groups", "list", "--dir", broker.url]).split(separator: "\n").contains("billing"), "\(kind)")
+            let described = try succeed(["topics", "describe", "orders", "--dir", broker.url])
+            XCTAssertTrue(described.contains("=\(broker.bootstrap)") && described.contains("leaders p0→"), "\(kind): \(described)")
+            if kind == .serve {
+                // One broker, node 0 (tansu numbers its node 111): it leads every partition.
+                XCTAssertTrue(described.contains("brokers 0=\(broker.bootstrap)  leaders p0→0 p1→0 p2→0"), described)
+                XCTAssertTrue(described.contains("orders-1  offsets 0..<30  events 30"), described)
+                XCTAssertTrue(described.contains("time 2023-11-14T22:13:21.000Z .. 2023-11-14T22:14:48.000Z"), described)
+            }
             let lines = try succeed(["groups", "describe", "billing", "--dir", broker.url, "--json"]).split(separator: "\n")
             let objects = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             XCTAssertEqual(objects.map { $0["partition"] as? Int }, [0, 2], "\(kind)")
@@ -163,5 +171,26 @@ final class KafkaCLITests: XCTestCase {
         }
         XCTAssertEqual(lines.count, expected.count, "records read back", file: file, line: line)
         XCTAssertEqual(lines.map(String.init).sorted(), expected.sorted(), file: file, line: line)
+    }
+}
+
+/// A cluster's `_schemas` topic decodes Avro values as a captured one does: the shared capture's
+/// `_schemas` and `payments-avro` mirrored into `rewind serve`, then consumed over kafka://.
+final class KafkaSchemasTests: XCTestCase {
+    static let testData = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../../shared/testdata/kafka").standardized.path
+
+    func testSchemasTopicOnTheClusterDecodesAvroValues() throws {
+        let broker = try BrokerProcess(.serve)
+        for topic in ["_schemas", "payments-avro"] {
+            let mirrored = try rewind(["mirror", topic, "--dir", Self.testData, "--to", broker.url])
+            XCTAssertEqual(mirrored.status, 0, mirrored.stderr)
+        }
+        let captured = try rewind(["consume", "payments-avro", "--dir", Self.testData])
+        let remote = try rewind(["consume", "payments-avro", "--dir", broker.url])
+        XCTAssertEqual(remote.status, 0, remote.stderr)
+        XCTAssertEqual(remote.stdout.split(separator: "\n").count, 47)
+        XCTAssertEqual(remote.stdout, captured.stdout)
+        XCTAssertTrue(remote.stdout.contains("\"value\":{"), "values decoded to JSON objects: \(remote.stdout.prefix(300))")
     }
 }
