@@ -5,7 +5,7 @@ import Payloads
 struct TopicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics", abstract: "Create, list and describe topics.",
-        subcommands: [Create.self, List.self, Describe.self])
+        subcommands: [Create.self, TopicsAlter.self, List.self, Describe.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a topic.")
@@ -14,12 +14,15 @@ struct TopicsCommand: ParsableCommand {
         @Option(help: "Number of partitions.") var partitions: Int32 = 1
         @Option(help: "Keep events this long (e.g. 7d, 12h; 0 keeps forever).") var retention: String = "0"
         @Option(help: "Roll segments at this many bytes.") var segmentBytes: Int = Limits.segmentBytesDefault
+        @OptionGroup var compaction: CompactionOptions
 
         func run() throws {
             let eventLog = try log.openForWriting()
             defer { eventLog.close() }
             let retentionMs = try DurationExpression.parseMilliseconds(retention)
-            try eventLog.createTopic(name, config: TopicConfig(partitions: partitions, retentionMs: retentionMs, segmentBytes: segmentBytes))
+            var config = TopicConfig(partitions: partitions, retentionMs: retentionMs, segmentBytes: segmentBytes)
+            try compaction.apply(to: &config)
+            try eventLog.createTopic(name, config: config)
             Output.standard.line("created topic \(name) with \(partitions) partition\(partitions == 1 ? "" : "s")")
         }
     }
@@ -54,7 +57,8 @@ struct TopicsCommand: ParsableCommand {
             for topic in topics {
                 if !json {
                     let retention = topic.config.map { $0.retentionMs == 0 ? "forever" : "\($0.retentionMs) ms" } ?? "unknown (captured log)"
-                    Output.standard.line("topic \(topic.name)  partitions \(topic.partitions)  retention \(retention)")
+                    let policy = topic.config.map { $0.policy.compacts ? "  cleanup.policy \($0.policy.rawValue)  delete.retention \($0.tombstoneRetentionMs) ms  min.cleanable.dirty.ratio \($0.cleanableRatioMin)" : "" } ?? ""
+                    Output.standard.line("topic \(topic.name)  partitions \(topic.partitions)  retention \(retention)\(policy)")
                 }
                 for partition in try eventLog.partitions(of: topic.name) {
                     let summary = try partition.summary()
