@@ -44,7 +44,7 @@ struct CompactionRewrite {
         guard let first = members.first else { return }
         let rewritten = changed || members.count > 1
         guard rewritten || running != nil else { return }
-        let previous = running ?? PartitionRepair.chainStart(of: bases, at: first, in: directory)
+        let previous = try running ?? chainStart(at: first)
         let segment = Segment(directory: directory, baseOffset: bases[first], persistsIndexes: false)
         if rewritten {
             let index = bytes.withUnsafeBytes { SegmentIndexBuilder.rebuilt(from: $0, baseOffset: segment.baseOffset, sealed: true).index }.fileBytes
@@ -70,6 +70,17 @@ struct CompactionRewrite {
         let segment = Segment(directory: directory, baseOffset: bases[number], persistsIndexes: false)
         let log = try SystemFile(path: segment.logPath, mode: .readOnly).readAll(limit: Limits.segmentBytesMax)
         try chain(log, of: segment, previous: running!)
+    }
+
+    /// Where the chain enters segment `number`: its header's value (the chain before it does not
+    /// change). An I/O error fails the compaction: a guessed value would install a broken chain.
+    private func chainStart(at number: Int) throws -> ChainValue {
+        let segment = Segment(directory: directory, baseOffset: bases[number], persistsIndexes: false)
+        if FileSystem.exists(segment.chainPath),
+           let (header, _) = SegmentChain.decode(try ChainRecovery.readPrefix(segment.chainPath, limit: ChainHeader.size), baseOffset: segment.baseOffset) {
+            return header.previous
+        }
+        return PartitionRepair.chainStart(of: bases, at: number, in: directory)
     }
 
     private mutating func chain(_ log: [UInt8], of segment: Segment, previous: ChainValue) throws {

@@ -75,7 +75,7 @@ enum PartitionCleaner {
             return report
         }
         var rewrite = CompactionRewrite(directory: directory, bases: bases, segmentBytes: settings.segmentBytes)
-        rewrite.oldHead = lastChainEntry(of: bases, in: directory)
+        rewrite.oldHead = try lastChainEntry(of: bases, in: directory)
         for number in cleanable {
             let output = try clean(sealed[number], keys: mapped.keys, aborted: mapped.aborted, settings: settings,
                                    decoder: &decoder, report: &report)
@@ -263,11 +263,11 @@ enum PartitionCleaner {
     }
 
     /// The last chain entry of the partition: the head a `verify --head` before now would print.
-    private static func lastChainEntry(of bases: [Int64], in directory: String) -> ChainEntry? {
+    private static func lastChainEntry(of bases: [Int64], in directory: String) throws -> ChainEntry? {
         for base in bases.reversed() {
             let segment = Segment(directory: directory, baseOffset: base, persistsIndexes: false)
-            guard let bytes = try? ChainRecovery.readPrefix(segment.chainPath, limit: Limits.segmentBytesMax),
-                  let (_, entries) = SegmentChain.decode(bytes, baseOffset: base) else { return nil }
+            guard FileSystem.exists(segment.chainPath) else { return nil }
+            guard let (_, entries) = SegmentChain.decode(try ChainRecovery.readPrefix(segment.chainPath, limit: Limits.segmentBytesMax), baseOffset: base) else { return nil }
             if let last = entries.last { return last }
         }
         return nil
