@@ -21,6 +21,13 @@ public enum Limits {
     /// Default segment size: small enough that retention frees space in useful steps, large enough
     /// that a 10M-event log has a handful of files.
     public static let segmentBytesDefault = 128 << 20
+    /// Kafka's defaults for compacted topics: tombstones stay a day, a partition is cleaned once half
+    /// of it is dirty.
+    public static let deleteRetentionMsDefault: Int64 = 86_400_000
+    public static let minCleanableDirtyRatioDefault = 0.5
+    /// Distinct keys one compaction of a partition may track (its offset map holds each key's bytes
+    /// once; Kafka bounds its map by `log.cleaner.dedupe.buffer.size` instead).
+    public static let compactionKeysMax = 50_000_000
     /// Kafka's `index.interval.bytes`: an index lookup then scans at most about one page of batches.
     public static let indexIntervalBytes = 4096
     /// Segments per partition we will open.

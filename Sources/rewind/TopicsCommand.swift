@@ -5,7 +5,7 @@ import Payloads
 struct TopicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics", abstract: "Create, list and describe topics.",
-        subcommands: [Create.self, List.self, Describe.self])
+        subcommands: [Create.self, TopicsAlter.self, List.self, Describe.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a topic.")
@@ -14,12 +14,15 @@ struct TopicsCommand: ParsableCommand {
         @Option(help: "Number of partitions.") var partitions: Int32 = 1
         @Option(help: "Keep events this long (e.g. 7d, 12h; 0 keeps forever).") var retention: String = "0"
         @Option(help: "Roll segments at this many bytes.") var segmentBytes: Int = Limits.segmentBytesDefault
+        @OptionGroup var compaction: CompactionOptions
 
         func run() throws {
             let eventLog = try log.openForWriting()
             defer { eventLog.close() }
             let retentionMs = try DurationExpression.parseMilliseconds(retention)
-            try eventLog.createTopic(name, config: TopicConfig(partitions: partitions, retentionMs: retentionMs, segmentBytes: segmentBytes))
+            var config = TopicConfig(partitions: partitions, retentionMs: retentionMs, segmentBytes: segmentBytes)
+            try compaction.apply(to: &config)
+            try eventLog.createTopic(name, config: config)
             Output.standard.line("created topic \(name) with \(partitions) partition\(partitions == 1 ? "" : "s")")
         }
     }

@@ -38,7 +38,7 @@ public struct AbortedTransactions: Sendable, Equatable {
 
     /// Folds the batches of one partition, oldest first.
     struct Builder {
-        private var open: [Int64: Int64] = [:] // producer id → first offset of its running transaction
+        private(set) var open: [Int64: Int64] = [:] // producer id → first offset of its running transaction
         private(set) var result = AbortedTransactions()
 
         mutating func add(_ header: RecordBatchHeader, marker: () throws -> ControlRecord.Kind?) rethrows {

@@ -110,6 +110,10 @@ public enum Verifier {
         report.partitions += 1
         var decoder = BatchDecoder(decompressor: log.decompressor)
         var expectedNext: Int64?
+        // Heads recorded before a compaction are checked as the heads it replaced them with.
+        let compactions = (try? CompactionHistory.load(from: partition.directory)) ?? []
+        expectations = expectations.map { $0.partition == partition.topicPartition.directoryName ? CompactionHistory.translate($0, through: compactions) : $0 }
+        let mayHaveGaps = !log.isRewindLog || partition.config.policy.compacts || !compactions.isEmpty
         var chain = ChainCheck(partition: partition.topicPartition, expectations: expectations)
         let segments = partition.segmentSnapshot()
         for name in (try? FileSystem.listDirectory(partition.directory)) ?? [] where name.contains(".log.corrupt-") {
@@ -198,9 +202,9 @@ public enum Verifier {
                 expectedNext = header.lastOffset + 1
                 position = batchEnd
             }
-            // Rewind never compacts and rolls at the previous end, so in its own logs a segment
-            // that stops short of the next one lost its tail (Kafka logs may have compaction gaps).
-            if log.isRewindLog, number + 1 < segments.count, let end = expectedNext, end < segments[number + 1].baseOffset {
+            // Rewind rolls at the previous end, so in its own uncompacted logs a segment that stops
+            // short of the next one lost its tail (compacted and Kafka logs have compaction gaps).
+            if !mayHaveGaps, number + 1 < segments.count, let end = expectedNext, end < segments[number + 1].baseOffset {
                 report.problems.append(IntegrityProblem(path: segment.logPath, position: Int64(bytes.count), affectedOffsets: end...(segments[number + 1].baseOffset - 1),
                                                         message: "segment ends before the next one begins: offsets missing (a truncated segment?)"))
             }

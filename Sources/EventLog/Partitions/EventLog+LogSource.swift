@@ -46,7 +46,10 @@ extension EventLog: LogSource {
             throw EventLogError(.notFound, "unknown topic '\(topic)'", path: directory)
         }
         let retention = info.config.map { $0.retentionMs == 0 ? "forever" : "\($0.retentionMs) ms" } ?? "unknown (captured log)"
-        return [SourceDetail("retention", retention)]
+        guard let config = info.config, config.policy.compacts else { return [SourceDetail("retention", retention)] }
+        return [SourceDetail("retention", retention), SourceDetail("cleanup.policy", config.policy.rawValue),
+                SourceDetail("delete.retention", "\(config.tombstoneRetentionMs) ms"),
+                SourceDetail("min.cleanable.dirty.ratio", "\(config.cleanableRatioMin)")]
     }
 
     public func batches(_ partition: TopicPartition, from start: Offset) throws -> any SourceBatchStream {

@@ -76,6 +76,9 @@ public final class PartitionLog: @unchecked Sendable {
         return segment
     }
 
+    /// `topics alter`: later retention and compaction runs use the new settings.
+    func replaceConfig(_ new: TopicConfig) { lock.withLock { config = new } }
+
     func close() {
         lock.withLock {
             writer?.close()
@@ -269,7 +272,8 @@ public final class PartitionLog: @unchecked Sendable {
     /// The active segment goes too when it is expired and non-empty: the log rolls first, so the
     /// log-start offset becomes the end offset. Returns the segments removed.
     public func enforceRetention(now: Timestamp) throws -> [String] {
-        guard config.retentionMs > 0 else { return [] }
+        // A `compact`-only topic keeps its segments however old (Kafka ignores retention.ms then).
+        guard config.retentionMs > 0, config.policy.deletes else { return [] }
         let cutoff = now.milliseconds &- config.retentionMs
         lock.lock()
         defer { lock.unlock() }

@@ -82,16 +82,9 @@ enum PartitionRepair {
         for base in bases[chainFrom...] {
             let segment = Segment(directory: directory, baseOffset: base, persistsIndexes: false)
             let log = try newLogs[base] ?? SystemFile(path: segment.logPath, mode: .readOnly).readAll(limit: Limits.segmentBytesMax)
-            var chain = SegmentChain.encode(ChainHeader(baseOffset: base, previous: previous))
-            log.withUnsafeBytes { bytes in
-                _ = walkBatches(bytes, from: 0) { batch in
-                    let size = batch.header.totalSize
-                    previous = previous.next(over: UnsafeRawBufferPointer(rebasing: bytes[batch.position..<(batch.position + size)]))
-                    SegmentChain.encode(ChainEntry(lastOffset: batch.header.lastOffset, position: Int32(batch.position), size: Int32(size), value: previous), into: &chain)
-                    return true
-                }
-            }
-            renames.append(try RepairJournal.stage(chain, as: FileSystem.lastComponent(of: segment.chainPath), in: directory))
+            let chain = log.withUnsafeBytes { SegmentChain.rebuilt(for: $0, baseOffset: base, previous: previous) }
+            previous = chain.end
+            renames.append(try RepairJournal.stage(chain.bytes, as: FileSystem.lastComponent(of: segment.chainPath), in: directory))
             report.rechainedSegments.append(segment.chainPath)
         }
         try RepairJournal.commit(renames, in: directory)
@@ -168,7 +161,7 @@ enum PartitionRepair {
 
     /// The value the chain starts from at segment `number`: its own header's (kept: the part of the
     /// chain before it is unchanged), else where the segment before ended, else the genesis value.
-    private static func chainStart(of bases: [Int64], at number: Int, in directory: String) -> ChainValue {
+    static func chainStart(of bases: [Int64], at number: Int, in directory: String) -> ChainValue {
         let segment = Segment(directory: directory, baseOffset: bases[number], persistsIndexes: false)
         if let head = try? ChainRecovery.readPrefix(segment.chainPath, limit: ChainHeader.size),
            let (header, _) = SegmentChain.decode(head, baseOffset: segment.baseOffset) {

@@ -1,4 +1,4 @@
-// The crash-safe step of `rewind repair`: a partition's new files are written beside the old ones,
+// The crash-safe step of `rewind repair` and `rewind compact`: a partition's new files are written beside the old ones,
 // then a journal names every rename that installs them, then the renames run, then the journal goes.
 //
 //   <partition>/repair.journal   text, one rename a line: "<from>\t<to>\n" (names inside the
@@ -14,7 +14,8 @@
 //      (rename is atomic and the sources are complete, fsynced files), then the journal is deleted.
 //   4. after the journal is deleted: the repair is complete.
 // So a kill -9 at any point leaves either the old file set or the new one, never a mix, once the
-// next writable open has run.
+// next writable open has run. A file the new set drops (a segment compaction merged into the one
+// before it) is a rename to a pending name, which step 3 then deletes: the journal stays renames only.
 enum RepairJournal {
     static let fileName = "repair.journal"
     static let pendingSuffix = ".repairing"
@@ -60,6 +61,11 @@ enum RepairJournal {
         }
         if acted { try FileSystem.syncDirectory(directory) }
         return acted
+    }
+
+    /// The rename that removes `name` once the journal commits (see the header).
+    static func discard(_ name: String) -> (from: String, to: String) {
+        (name, name + ".discarded" + pendingSuffix)
     }
 
     /// Writes `bytes` as `<name>.repairing`, fsynced, and returns the rename that installs it.
