@@ -37,5 +37,5 @@ public enum LineageAction: String, Hashable, Sendable, CaseIterable {
 /// The lesson box; keys it does not bind go on to the panes, so the learner can do what it asks
 /// (Update+Lessons.swift).
 public enum LessonAction: String, Hashable, Sendable, CaseIterable {
-    case next, back, close
+    case next, back, act, close
 }

@@ -85,7 +85,7 @@ public enum Keymap {
         Binding([.tab], .nextPane, "next pane", group: "Move", hint: "pane"),
         Binding([.backTab], .previousPane, "previous pane", group: "Move"),
         Binding([.enter], .open, "open detail / lineage", group: "Move", hint: "open"),
-        Binding([.escape], .back, "close overlay/prompt", group: "Move"),
+        Binding([.escape], .back, "clear the filter", group: "Move"),
         Binding([.character("t")], .jumpToTime, "jump to a time", group: "Time", hint: "time"),
         Binding([.character("[")], .scrubBack, "scrub back in time", group: "Time", hint: "scrub"),
         Binding([.character("]")], .scrubForward, "scrub forward in time", group: "Time"),
@@ -96,7 +96,7 @@ public enum Keymap {
         Binding([.character("f")], .filter, "filter events", group: "Find", hint: "filter"),
         Binding([.character("d")], .toggleDecoded, "decoded / raw values", group: "Find"),
         Binding([.character("?")], .help, "this help", group: "Other", hint: "help"),
-        Binding([.character("T")], .lessons, "guided tour", group: "Other", hint: "tour"),
+        Binding([.character("T")], .lessons, "lessons: reopen at the current one", group: "Other", hint: "lessons"),
         Binding([.character("q"), .control("c")], .quit, "quit", group: "Other", hint: "quit"),
     ])
 
@@ -141,9 +141,10 @@ public enum Keymap {
     ])
 
     public static let lesson = KeyTable<LessonAction>(.lesson, [
-        Binding([.character("n"), .character(" "), .enter, .right], .next, "next step", group: "Tour", hint: "next"),
-        Binding([.character("p"), .left], .back, "previous step", group: "Tour", hint: "back"),
-        Binding([.escape, .character("T"), .character("q")], .close, "close the tour", group: "Tour", hint: "close"),
+        Binding([.character("n")], .next, "next lesson (skips this one)", group: "Lesson", hint: "next"),
+        Binding([.character("p")], .back, "previous lesson", group: "Lesson", hint: "back"),
+        Binding([.character("c")], .act, "the lesson's action (resume, send, redeliver)", group: "Lesson", hint: "act"),
+        Binding([.escape], .close, "close the lesson box (T reopens it)", group: "Lesson", hint: "close"),
     ])
 
     /// Every mode's entries, in the order the help overlay and README list them.

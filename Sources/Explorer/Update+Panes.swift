@@ -8,7 +8,7 @@ extension Explorer {
             state.overlay = .help
             state.detailScroll = 0
             return []
-        case .lessons: return openTour(&state)
+        case .lessons: return toggleLessons(&state)
         case .nextPane:
             state.focus = ExplorerState.Pane(rawValue: (state.focus.rawValue + 1) % ExplorerState.Pane.allCases.count)!
             return []

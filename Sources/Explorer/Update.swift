@@ -5,6 +5,12 @@ public enum Explorer {
     static let highlightTicks = 12
 
     public static func update(_ state: inout ExplorerState, _ message: Message) -> [Effect] {
+        let effects = apply(message, &state)
+        observeLesson(&state)
+        return effects
+    }
+
+    static func apply(_ message: Message, _ state: inout ExplorerState) -> [Effect] {
         switch message {
         case let .key(key): return handle(key, &state)
         case let .resize(width, height):
@@ -59,6 +65,9 @@ public enum Explorer {
         case let .failed(text):
             setStatus(text, &state, error: true)
             return []
+        case let .staged(facts):
+            state.lessons.facts.merge(facts) { $1 }
+            return []
         }
     }
 
@@ -74,7 +83,9 @@ public enum Explorer {
         case .help: return Keymap.help.action(for: key).map { perform($0, &state) } ?? []
         case .detail: return Keymap.detail.action(for: key).map { perform($0, &state) } ?? []
         case .lineage: return Keymap.lineage.action(for: key).map { perform($0, &state) } ?? []
-        case .tour: return Keymap.lesson.action(for: key).map { perform($0, &state) } ?? []
+        }
+        if state.lessons.isOpen, let action = Keymap.lesson.action(for: key), action != .act || state.lessons.current?.onAct != LessonStage.none {
+            return perform(action, &state)
         }
         if let action = Keymap.panes.action(for: key) { return perform(action, &state) }
         if let action = Keymap.views.action(for: key) { return perform(action, &state) }
