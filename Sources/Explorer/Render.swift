@@ -120,7 +120,7 @@ extension Explorer {
         var text = ""
         for entry in entries {
             guard let hint = entry.hint else { continue }
-            let item = " \(entry.keysLabel) \(hint)"
+            let item = " \(entry.keys.first?.label ?? "") \(hint)"
             if DisplayWidth.of(text) + DisplayWidth.of(item) + 1 > width { break }
             text += text.isEmpty ? item : " " + item
         }

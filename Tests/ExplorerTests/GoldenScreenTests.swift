@@ -130,6 +130,22 @@ final class GoldenScreenTests: XCTestCase {
         assertGolden("filter-error", state)
     }
 
+    func testHintBarIsWholeHintsFromTheKeymapFittedToTheWidth() {
+        let state = fixtureState()
+        for width in [20, 40, 80, 120, 200] {
+            let bar = Explorer.hintBar(state, width: width)
+            XCTAssertLessThanOrEqual(DisplayWidth.of(bar), width)
+            let hinted = (Keymap.entries(.panes) + Keymap.entries(.views)).filter { $0.hint != nil }
+            // Every word pair is a key and its hint from the tables, most useful (help) first.
+            let pairs = bar.split(separator: " ", omittingEmptySubsequences: true)
+            XCTAssertTrue(width < 10 || bar.hasPrefix(" ? help"), bar)
+            XCTAssertTrue(hinted.contains { bar.hasSuffix("\($0.keys[0].label) \($0.hint!)") } || pairs.isEmpty, "cut mid-hint at \(width): \(bar)")
+        }
+        var lineage = state
+        lineage.overlay = .lineage
+        XCTAssertTrue(Explorer.hintBar(lineage, width: 80).contains("Enter jump"), "an overlay's bar shows its own keys")
+    }
+
     func testEmptyLog() {
         var state = ExplorerState()
         state.logLabel = "/empty"
