@@ -79,6 +79,7 @@ public final class ExplorerSession {
     private func attempt(_ effect: Effect) throws -> [Message] {
         switch effect {
         case .quit: return []
+        case .stage: return [] // the demo stages lessons itself (ExplorerRunner hands it these)
         case let .focusBackground(topic):
             focusBackground(topic)
             return []

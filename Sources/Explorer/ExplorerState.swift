@@ -5,7 +5,7 @@ import Projections
 /// `Explorer.render`. Data the panes show arrives as messages from the session (the world).
 public struct ExplorerState: Hashable, Sendable {
     public enum Pane: Int, Hashable, Sendable, CaseIterable { case topics, events, view }
-    public enum Overlay: Hashable, Sendable { case none, help, detail, lineage, tour }
+    public enum Overlay: Hashable, Sendable { case none, help, detail, lineage }
     public enum PromptKind: Hashable, Sendable { case gotoOffset, time, search, filter }
 
     public struct Prompt: Hashable, Sendable {
@@ -201,7 +201,7 @@ public struct ExplorerState: Hashable, Sendable {
     public var prompt: Prompt?
     public var status = ""
     public var statusIsError = false
-    public var tourStep = 0
+    public var lessons = LessonProgress()
     public var quitting = false
 
     public init() {}
@@ -217,7 +217,7 @@ public struct ExplorerState: Hashable, Sendable {
     public var currentEvent: EventRow? { events.first { $0.offset == cursor } }
     /// Rows of the events pane for the current terminal size (also the PgUp/PgDn step).
     public var eventsPageSize: Int {
-        let events = Layout(width: width, height: height).events
+        let events = Layout(width: width, height: height, dock: Explorer.lessonBoxHeight(self, width: width, height: height)).events
         // A boxed pane loses two rows to its border and one to the column header (see drawEvents).
         return max(1, events.height >= 3 ? events.height - (events.height - 2 >= 3 ? 3 : 2) : events.height)
     }

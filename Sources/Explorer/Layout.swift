@@ -20,8 +20,11 @@ public struct Layout: Hashable, Sendable {
     public var events = Rect.empty
     public var view = Rect.empty
     public var status = Rect.empty
+    /// The lesson box, docked above the status line so it hides no pane the lesson talks about.
+    public var dock = Rect.empty
 
-    public init(width: Int, height: Int) {
+    /// `dock` rows above the status line go to the lesson box (none when the screen is too short).
+    public init(width: Int, height: Int, dock dockHeight: Int = 0) {
         guard width > 0, height > 0 else { return }
         header = Rect(x: 0, y: 0, width: width, height: 1)
         guard height >= 2 else { return }
@@ -31,7 +34,12 @@ public struct Layout: Hashable, Sendable {
             timeline = Rect(x: 0, y: 1, width: width, height: 1)
             top = 2
         }
-        let bodyHeight = height - 1 - top
+        var bodyHeight = height - 1 - top
+        let docked = min(max(0, dockHeight), max(0, bodyHeight - 1))
+        if docked >= 3 {
+            dock = Rect(x: 0, y: height - 1 - docked, width: width, height: docked)
+            bodyHeight -= docked
+        }
         guard bodyHeight > 0 else { return }
         var left = 0
         if width >= 60 && height >= 12 {

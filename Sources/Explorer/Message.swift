@@ -15,6 +15,8 @@ public enum Message: Hashable, Sendable {
     case lineageLoaded(key: String, rows: [ExplorerState.LineageRow])
     case cursorResolved(partitionIndex: Int?, offset: Int64, note: String)
     case failed(String)
+    /// What the demo did for a lesson's `stage` effect: facts its text and goal use.
+    case staged([String: String])
 }
 
 /// Work `update` asks the session to do; results come back as messages.
@@ -38,5 +40,7 @@ public enum Effect: Hashable, Sendable {
     case focusBackground(topic: String)
     /// Show values as stored (true) or decoded (false) from now on.
     case setRawValues(Bool)
+    /// Asks the running demo to stage a lesson's situation (`rewind demo` does it; elsewhere nothing).
+    case stage(LessonStage)
     case quit
 }

@@ -6,20 +6,21 @@ extension Explorer {
     /// clock, our own character widths). Works at any size, 0×0 included.
     public static func render(_ state: ExplorerState, width: Int, height: Int) -> Screen {
         var screen = Screen(width: width, height: height)
-        let layout = Layout(width: width, height: height)
-        let tourPane: ExplorerState.Pane? = state.overlay == .tour ? Tour.steps[min(state.tourStep, Tour.steps.count - 1)].pane : nil
+        let layout = Layout(width: width, height: height, dock: lessonBoxHeight(state, width: width, height: height))
+        // The pane the open lesson is about stands out until its goal is met.
+        let tourPane: ExplorerState.Pane? = state.lessons.isOpen && !state.lessons.currentIsDone ? state.lessons.current?.pane : nil
         drawHeader(state, layout.header, &screen)
         drawTimeline(state, layout.timeline, &screen)
         drawTopics(state, layout.topics, focused: state.focus == .topics, highlighted: tourPane == .topics, &screen)
         drawEvents(state, layout.events, focused: state.focus == .events, highlighted: tourPane == .events, &screen)
         drawView(state, layout.view, focused: state.focus == .view, highlighted: tourPane == .view, &screen)
         drawStatus(state, layout.status, &screen)
+        drawLesson(state, layout.dock, &screen)
         switch state.overlay {
         case .none: break
         case .help: drawHelp(state, &screen)
         case .detail: drawDetail(state, &screen)
         case .lineage: drawLineage(state, &screen)
-        case .tour: drawTour(state, &screen)
         }
         return screen
     }
@@ -101,9 +102,34 @@ extension Explorer {
             screen.put(" " + state.status, column: 0, row: rect.y, style: state.statusIsError ? Style(.bad, bold: true) : Style(.good))
             return
         }
-        let hints = "? help  q quit  j/k step  t time  [ ] scrub  r rebuild  l lineage  / search  Tab pane"
-        screen.put(" " + hints, column: 0, row: rect.y, style: .muted)
+        screen.put(hintBar(state, width: rect.width), column: 0, row: rect.y, style: .muted)
     }
+
+    /// The keys that work now, from the keymap: the mode's table first (an overlay's, the lesson
+    /// box's), then the panes' and the view's, in table order, as many whole hints as fit.
+    static func hintBar(_ state: ExplorerState, width: Int) -> String {
+        var entries: [KeyHelp]
+        switch state.overlay {
+        case .help: entries = Keymap.entries(.help)
+        case .detail: entries = Keymap.entries(.detail)
+        case .lineage: entries = Keymap.entries(.lineage)
+        case .none:
+            entries = (state.lessons.isOpen ? Keymap.entries(.lesson).filter { $0.hint != "act" || state.lessons.current?.onAct != LessonStage.none } : [])
+                + hintOrder.compactMap { hint in (Keymap.entries(.panes) + Keymap.entries(.views)).first { $0.hint == hint } }
+        }
+        var text = ""
+        for entry in entries {
+            guard let hint = entry.hint else { continue }
+            let item = " \(entry.keys.first?.label ?? "") \(hint)"
+            if DisplayWidth.of(text) + DisplayWidth.of(item) + 1 > width { break }
+            text += text.isEmpty ? item : " " + item
+        }
+        return text
+    }
+
+    /// The panes' hints, most useful first: what a first-time user needs before what they'll find.
+    static let hintOrder = ["help", "quit", "step", "time", "scrub", "rebuild", "lineage", "search", "pane", "open", "lessons",
+                            "follow", "filter", "offset", "one event", "view"]
 
     // MARK: Panes
 
@@ -301,21 +327,29 @@ extension Explorer {
 
     // MARK: Overlays
 
-    /// A centered box taking most of the screen; returns its inner rectangle.
-    static func overlayBox(_ title: String, width: Int? = nil, height: Int? = nil, _ screen: inout Screen) -> Rect {
-        let boxWidth = min(screen.width, width ?? max(10, screen.width - 6))
-        let boxHeight = min(screen.height, height ?? max(4, screen.height - 4))
-        let rect = Rect(x: (screen.width - boxWidth) / 2, y: (screen.height - boxHeight) / 2, width: boxWidth, height: boxHeight)
+    /// An overlay's box: every row between the header and the status line, cleared and with its
+    /// own full border, so no pane's border or text shows beside it (a centered box left pane
+    /// fragments around its edges: `┌─ ┌─ Event`). Returns its inner rectangle.
+    static func overlayBox(_ title: String, _ screen: inout Screen) -> Rect {
+        let top = screen.height >= 4 ? 1 : 0
+        let rect = Rect(x: 0, y: top, width: screen.width, height: screen.height - top - (screen.height >= 3 ? 1 : 0))
         screen.fill(column: rect.x, row: rect.y, width: rect.width, height: rect.height)
         return drawBox(rect, title: title, focused: true, &screen)
     }
 
+    /// The panes' and the view pane's keys, grouped as a learner looks for them.
+    static let helpEntries: [KeyHelp] = {
+        let entries = Keymap.entries(.panes) + Keymap.entries(.views)
+        let order = ["Move", "Time", "Views", "Find", "Other"]
+        return order.flatMap { group in entries.filter { $0.group == group } } + entries.filter { !order.contains($0.group) }
+    }()
+
     static func drawHelp(_ state: ExplorerState, _ screen: inout Screen) {
-        let inner = overlayBox("Keys — j/k scroll, Esc closes", width: min(max(10, screen.width - 2), 100), &screen)
+        let inner = overlayBox("Keys — j/k scroll, Esc closes", &screen)
         guard !inner.isEmpty else { return }
         var lines: [(String, Style)] = []
         var group = ""
-        for binding in Keymap.bindings {
+        for binding in helpEntries {
             if binding.group != group {
                 group = binding.group
                 lines.append((group, .heading))
@@ -361,17 +395,32 @@ extension Explorer {
         }
     }
 
-    static func drawTour(_ state: ExplorerState, _ screen: inout Screen) {
-        let step = Tour.steps[min(state.tourStep, Tour.steps.count - 1)]
-        let width = min(screen.width, 60)
-        let lines = wrap(step.text, width: max(1, width - 4))
-        let height = min(screen.height, lines.count + 3)
-        let rect = Rect(x: max(0, screen.width - width - 1), y: max(0, screen.height - height - 1), width: width, height: height)
+    /// The lesson box's lines at `width`: the task, then once done a ✓ and what happened.
+    static func lessonLines(_ state: ExplorerState, width: Int) -> [(String, Style)] {
+        guard let lesson = state.lessons.current else { return [] }
+        let task = wrap(LessonCheck.fill(lesson.task, state.lessons.facts), width: max(1, width)).map { ($0, Style.plain) }
+        guard let explanation = state.lessons.explanation else { return task }
+        let told = wrap("✓ " + explanation, width: max(1, width)).map { ($0, Style(.good, bold: true)) }
+        let next = state.lessons.index + 1 < state.lessons.lessons.count ? "n: next lesson" : "the last lesson: Esc closes"
+        return told + [(next, Style.muted)]
+    }
+
+    /// Rows the lesson box takes (0 when closed): its text and border, at most half the body.
+    public static func lessonBoxHeight(_ state: ExplorerState, width: Int, height: Int) -> Int {
+        guard state.lessons.isOpen, state.lessons.current != nil, height >= 8 else { return 0 }
+        return min(lessonLines(state, width: width - 4).count + 2, max(3, (height - 3) / 2))
+    }
+
+    static func drawLesson(_ state: ExplorerState, _ rect: Rect, _ screen: inout Screen) {
+        guard !rect.isEmpty else { return }
         screen.fill(column: rect.x, row: rect.y, width: rect.width, height: rect.height)
-        let inner = drawBox(rect, title: "Tour \(step.title) — n next, p back, Esc closes", focused: true, highlighted: true, &screen)
+        let done = state.lessons.currentIsDone
+        let inner = drawBox(rect, title: state.lessons.title, focused: true, highlighted: !done, &screen)
         guard !inner.isEmpty else { return }
-        for (index, line) in lines.prefix(inner.height).enumerated() {
-            screen.put(" " + line, column: inner.x, row: inner.y + index, limit: inner.width)
+        // When done and short of room, what happened matters more than what was asked.
+        let lines = lessonLines(state, width: inner.width - 2)
+        for (index, line) in lines.suffix(inner.height).enumerated() {
+            screen.put(" " + line.0, column: inner.x, row: inner.y + index, style: line.1, limit: inner.width)
         }
     }
 

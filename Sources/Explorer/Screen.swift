@@ -123,6 +123,30 @@ public struct Screen: Hashable, Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// One role letter per cell, one line per row: what golden files compare beside the text, so
+    /// a lost selection bar or highlight fails a test. `s` selection (reverse video), `c` a changed
+    /// or highlighted cell, `w` warning or error, `h` heading or title, `.` anything else.
+    public var roles: String {
+        var lines: [String] = []
+        for y in 0..<height {
+            var line = ""
+            for x in 0..<width where !cells[y * width + x].continuation { line.append(Self.role(cells[y * width + x].style)) }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func role(_ style: Style) -> Character {
+        if style.reverse { return "s" }
+        switch style.color {
+        case .highlight: return "c"
+        case .warning, .bad: return "w"
+        case .title: return "h"
+        case .accent: return style.bold ? "h" : "."
+        case .normal, .muted, .good: return "."
+        }
+    }
+
     /// Cells that differ from `previous` (all of them if the size changed): what the painter draws.
     public func changes(since previous: Screen?) -> [(column: Int, row: Int, cell: Cell)] {
         var result: [(Int, Int, Cell)] = []

@@ -5,6 +5,12 @@ public enum Explorer {
     static let highlightTicks = 12
 
     public static func update(_ state: inout ExplorerState, _ message: Message) -> [Effect] {
+        let effects = apply(message, &state)
+        observeLesson(&state)
+        return effects
+    }
+
+    static func apply(_ message: Message, _ state: inout ExplorerState) -> [Effect] {
         switch message {
         case let .key(key): return handle(key, &state)
         case let .resize(width, height):
@@ -59,303 +65,31 @@ public enum Explorer {
         case let .failed(text):
             setStatus(text, &state, error: true)
             return []
+        case let .staged(facts):
+            state.lessons.facts.merge(facts) { $1 }
+            return []
         }
     }
 
+
     // MARK: Keys
 
+    /// Routes a key to the mode it belongs to: a prompt takes every key, an overlay its own table;
+    /// otherwise the lesson box's keys come first, then the panes', then the view pane's.
     static func handle(_ key: Key, _ state: inout ExplorerState) -> [Effect] {
         if state.prompt != nil { return promptKey(key, &state) }
         switch state.overlay {
         case .none: break
-        case .help:
-            switch key {
-            case .character("j"), .down: state.detailScroll += 1
-            case .character("k"), .up: state.detailScroll = max(0, state.detailScroll - 1)
-            case .escape, .character("?"), .character("q"), .enter: state.overlay = .none
-            default: break
-            }
-            return []
-        case .detail:
-            switch key {
-            case .character("j"), .down: state.detailScroll = min(state.detailScroll + 1, max(0, state.detail.count - 1))
-            case .character("k"), .up: state.detailScroll = max(0, state.detailScroll - 1)
-            case .pageDown: state.detailScroll = min(state.detailScroll + 10, max(0, state.detail.count - 1))
-            case .pageUp: state.detailScroll = max(0, state.detailScroll - 10)
-            case .escape, .enter, .character("q"): state.overlay = .none
-            case .character("d"): return toggleDecoded(&state) + reloadDetail(state)
-            default: break
-            }
-            return []
-        case .lineage:
-            switch key {
-            case .character("j"), .down: state.lineageSelected = min(state.lineageSelected + 1, max(0, state.lineage.count - 1))
-            case .character("k"), .up: state.lineageSelected = max(0, state.lineageSelected - 1)
-            case .character("g"), .home: state.lineageSelected = 0
-            case .character("G"), .end: state.lineageSelected = max(0, state.lineage.count - 1)
-            case .enter:
-                guard state.lineage.indices.contains(state.lineageSelected), let topic = state.currentTopic else { return [] }
-                let row = state.lineage[state.lineageSelected]
-                state.overlay = .none
-                state.focus = .events
-                state.follow = false
-                return [.gotoOffset(topic: topic.name, partition: row.partition, offset: row.offset)]
-            case .escape, .character("q"), .character("l"): state.overlay = .none
-            default: break
-            }
-            return []
-        case .tour:
-            switch key {
-            case .character("n"), .character(" "), .enter, .right:
-                if state.tourStep + 1 < Tour.steps.count {
-                    state.tourStep += 1
-                    state.focus = Tour.steps[state.tourStep].pane
-                } else {
-                    state.overlay = .none
-                }
-            case .character("p"), .left: state.tourStep = max(0, state.tourStep - 1)
-            case .escape, .character("T"), .character("q"): state.overlay = .none
-            default: break
-            }
-            return []
+        case .help: return Keymap.help.action(for: key).map { perform($0, &state) } ?? []
+        case .detail: return Keymap.detail.action(for: key).map { perform($0, &state) } ?? []
+        case .lineage: return Keymap.lineage.action(for: key).map { perform($0, &state) } ?? []
         }
-        guard let action = Keymap.action(for: key) else { return [] }
-        return perform(action, &state)
-    }
-
-    static func perform(_ action: Action, _ state: inout ExplorerState) -> [Effect] {
-        switch action {
-        case .quit:
-            state.quitting = true
-            return [.quit]
-        case .help:
-            state.overlay = .help
-            state.detailScroll = 0
-            return []
-        case .tour:
-            state.overlay = .tour
-            state.tourStep = 0
-            state.focus = Tour.steps[0].pane
-            return []
-        case .nextPane:
-            state.focus = ExplorerState.Pane(rawValue: (state.focus.rawValue + 1) % ExplorerState.Pane.allCases.count)!
-            return []
-        case .previousPane:
-            let count = ExplorerState.Pane.allCases.count
-            state.focus = ExplorerState.Pane(rawValue: (state.focus.rawValue + count - 1) % count)!
-            return []
-        case .down: return move(1, &state)
-        case .up: return move(-1, &state)
-        case .pageDown: return move(state.eventsPageSize, &state)
-        case .pageUp: return move(-state.eventsPageSize, &state)
-        case .first: return moveTo(first: true, &state)
-        case .last: return moveTo(first: false, &state)
-        case .gotoOffset: return ask(.gotoOffset, &state)
-        case .jumpToTime: return ask(.time, &state)
-        case .search: return ask(.search, &state)
-        case .filter: return ask(.filter, &state)
-        case .open:
-            switch state.focus {
-            case .topics:
-                if let topic = state.currentTopic, state.isCollapsed(topic) {
-                    state.expandedTopics.insert(topic.name)
-                    return []
-                }
-                state.focus = .events
-                return []
-            case .events:
-                guard let topic = state.currentTopic, let partition = state.currentPartition, state.currentEvent != nil else { return [] }
-                return [.loadDetail(topic: topic.name, partition: partition.partition, offset: state.cursor)]
-            case .view:
-                return perform(.lineage, &state)
-            }
-        case .back:
-            if state.filter != nil {
-                state.filter = nil
-                setStatus("filter cleared", &state)
-                return reloadEvents(state)
-            }
-            return []
-        case .scrubBack, .scrubForward:
-            guard let topic = state.currentTopic, let partition = state.currentPartition else { return [] }
-            state.follow = false
-            let delta = action == .scrubBack ? -state.scrubStepMs : state.scrubStepMs
-            return [.scrub(topic: topic.name, partition: partition.partition, from: state.cursor, deltaMs: delta)]
-        case .toggleFollow:
-            state.follow.toggle()
-            setStatus(state.follow ? "following the live tail" : "follow off", &state)
-            return state.follow ? moveTo(first: false, &state) : []
-        case .rebuild:
-            guard let topic = state.currentTopic else { return [] }
-            state.view.mode = .rebuilding(paused: false)
-            // About 15 s for the whole topic at 10 ticks a second; + and - adjust.
-            state.view.eventsPerTick = max(1, Int(topic.events / 150))
-            state.view.changed = [:]
-            setStatus("rebuilding \(state.view.name) from offset 0 — +/- speed, space pause, . one event", &state)
-            return [.startRebuild(name: state.view.name, topic: topic.name)]
-        case .faster:
-            state.view.eventsPerTick = min(1_000_000, state.view.eventsPerTick * 2)
-            setStatus("rebuild speed: \(state.view.eventsPerTick * 10) events/s", &state)
-            return []
-        case .slower:
-            state.view.eventsPerTick = max(1, state.view.eventsPerTick / 2)
-            setStatus("rebuild speed: \(state.view.eventsPerTick * 10) events/s", &state)
-            return []
-        case .pause:
-            guard case let .rebuilding(paused) = state.view.mode else { return [] }
-            state.view.mode = .rebuilding(paused: !paused)
-            setStatus(paused ? "rebuild resumed" : "rebuild paused — . applies one event", &state)
-            return []
-        case .stepOne:
-            if case .rebuilding = state.view.mode {
-                state.view.mode = .rebuilding(paused: true)
-                return [.rebuildStep(events: 1)]
-            }
-            guard let topic = state.currentTopic else { return [] }
-            state.view.mode = .rebuilding(paused: true)
-            state.view.changed = [:]
-            setStatus("stepping \(state.view.name) from offset 0 — . applies one event, space runs", &state)
-            return [.startRebuild(name: state.view.name, topic: topic.name), .rebuildStep(events: 1)]
-        case .nextView:
-            let index = viewNames.firstIndex(of: state.view.name) ?? -1
-            state.view.name = viewNames[(index + 1) % viewNames.count]
-            state.view.selected = 0
-            state.view.changed = [:]
-            state.view.mode = .asOfCursor
-            return syncView(state)
-        case .lineage:
-            guard state.view.rows.indices.contains(state.view.selected), let topic = state.currentTopic,
-                  let partition = state.currentPartition else { return [] }
-            let key = state.view.rows[state.view.selected].key
-            return [.loadLineage(name: state.view.name, topic: topic.name, key: key, partition: partition.partition, offset: state.cursor)]
-        case .toggleDecoded: return toggleDecoded(&state)
-        case .nextMatch, .previousMatch:
-            guard let query = state.search, let topic = state.currentTopic, let partition = state.currentPartition else {
-                setStatus("no search yet: press /", &state)
-                return []
-            }
-            let forward = action == .nextMatch
-            state.follow = false
-            return [.search(topic: topic.name, partition: partition.partition, from: state.cursor + (forward ? 1 : -1), query: query, forward: forward)]
+        if state.lessons.isOpen, let action = Keymap.lesson.action(for: key), action != .act || state.lessons.current?.onAct != LessonStage.none {
+            return perform(action, &state)
         }
-    }
-
-    // MARK: Moving
-
-    static func move(_ delta: Int, _ state: inout ExplorerState) -> [Effect] {
-        switch state.focus {
-        case .topics:
-            let entries = partitionEntries(state)
-            guard let current = entries.firstIndex(where: { $0 == (state.topicIndex, state.partitionIndex) }) else { return [] }
-            let target = min(max(0, current + delta), entries.count - 1)
-            return selectPartition(entries[target], &state)
-        case .view:
-            state.view.selected = min(max(0, state.view.selected + delta), max(0, state.view.rows.count - 1))
-            return []
-        case .events:
-            guard let partition = state.currentPartition, partition.endOffset > partition.startOffset else { return [] }
-            state.follow = false
-            if let index = state.events.firstIndex(where: { $0.offset == state.cursor }), state.events.indices.contains(index + delta) {
-                state.cursor = state.events[index + delta].offset
-            } else {
-                state.cursor = min(max(partition.startOffset, state.cursor + Int64(delta)), partition.endOffset - 1)
-            }
-            return reloadEvents(state) + syncView(state)
-        }
-    }
-
-    static func moveTo(first: Bool, _ state: inout ExplorerState) -> [Effect] {
-        switch state.focus {
-        case .view:
-            state.view.selected = first ? 0 : max(0, state.view.rows.count - 1)
-            return []
-        case .topics:
-            let entries = partitionEntries(state)
-            guard let target = first ? entries.first : entries.last else { return [] }
-            return selectPartition(target, &state)
-        case .events:
-            guard let partition = state.currentPartition, partition.endOffset > partition.startOffset else { return [] }
-            if first { state.follow = false }
-            state.cursor = first ? partition.startOffset : partition.endOffset - 1
-            return reloadEvents(state) + syncView(state)
-        }
-    }
-
-    /// What j/k step through in the topics pane: every partition of an expanded topic, one entry
-    /// for a collapsed one (its current partition, else its first).
-    static func partitionEntries(_ state: ExplorerState) -> [(Int, Int)] {
-        state.topics.enumerated().flatMap { topicIndex, topic -> [(Int, Int)] in
-            guard state.isCollapsed(topic) else { return topic.partitions.indices.map { (topicIndex, $0) } }
-            guard !topic.partitions.isEmpty else { return [] }
-            return [(topicIndex, topicIndex == state.topicIndex ? state.partitionIndex : 0)]
-        }
-    }
-
-    static func selectPartition(_ entry: (Int, Int), _ state: inout ExplorerState) -> [Effect] {
-        let topicChanged = entry.0 != state.topicIndex
-        state.topicIndex = entry.0
-        state.partitionIndex = entry.1
-        guard let topic = state.currentTopic, let partition = state.currentPartition else { return [] }
-        state.cursor = state.follow || state.isLive ? max(partition.startOffset, partition.endOffset - 1) : partition.startOffset
-        var effects = reloadEvents(state) + syncView(state)
-        if topicChanged { effects.append(.loadTimeline(topic: topic.name, buckets: max(1, state.width))) }
-        return effects
-    }
-
-    // MARK: Prompts
-
-    static func ask(_ kind: ExplorerState.PromptKind, _ state: inout ExplorerState) -> [Effect] {
-        state.prompt = ExplorerState.Prompt(kind: kind, text: kind == .filter ? (state.filter ?? "") : "")
+        if let action = Keymap.panes.action(for: key) { return perform(action, &state) }
+        if let action = Keymap.views.action(for: key) { return perform(action, &state) }
         return []
-    }
-
-    static func promptKey(_ key: Key, _ state: inout ExplorerState) -> [Effect] {
-        guard var prompt = state.prompt else { return [] }
-        switch key {
-        case .escape:
-            state.prompt = nil
-            return []
-        case .backspace:
-            if !prompt.text.isEmpty { prompt.text.removeLast() }
-            state.prompt = prompt
-            return []
-        case let .character(character):
-            if prompt.text.count < 200 { prompt.text.append(character) }
-            state.prompt = prompt
-            return []
-        case .enter:
-            state.prompt = nil
-            return submit(prompt, &state)
-        default:
-            return []
-        }
-    }
-
-    static func submit(_ prompt: ExplorerState.Prompt, _ state: inout ExplorerState) -> [Effect] {
-        guard let topic = state.currentTopic, let partition = state.currentPartition else { return [] }
-        let text = prompt.text.trimmingCharacters(in: " ")
-        switch prompt.kind {
-        case .gotoOffset:
-            guard let offset = Int64(text) else {
-                setStatus("'\(text)' is not an offset", &state, error: true)
-                return []
-            }
-            state.follow = false
-            return [.gotoOffset(topic: topic.name, partition: partition.partition, offset: offset)]
-        case .time:
-            guard !text.isEmpty else { return [] }
-            state.follow = false
-            return [.seekTime(topic: topic.name, partition: partition.partition, expression: text)]
-        case .search:
-            guard !text.isEmpty else { return [] }
-            state.search = text
-            state.follow = false
-            return [.search(topic: topic.name, partition: partition.partition, from: state.cursor + 1, query: text, forward: true)]
-        case .filter:
-            state.filter = text.isEmpty ? nil : text
-            setStatus(text.isEmpty ? "filter cleared" : "showing events matching '\(text)' (Esc clears)", &state)
-            return reloadEvents(state)
-        }
     }
 
     // MARK: Data

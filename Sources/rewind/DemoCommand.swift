@@ -3,88 +3,116 @@ import EventLog
 import Explorer
 import Foundation
 import KafkaServer
+import Projections
 import Scenarios
 
 /// `rewind demo`: a fresh log with days of history, a background producer appending live events,
 /// a real consumer (the fraud pipeline) lagging and catching up, views running, and the explorer
-/// open with a guided tour. Without a terminal it prepares the log and prints what to try.
+/// open on the first lesson. Without a terminal it prepares the log and prints what to try.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "A live event-sourcing demo in the explorer: bank, ratings or pipeline.")
+        commandName: "demo", abstract: "A live event-sourcing demo in the explorer, with lessons: bank, ratings or pipeline.")
 
-    enum Scenario: String, ExpressibleByArgument, CaseIterable { case bank, ratings, pipeline }
-
-    @Argument(help: "bank (default), ratings or pipeline") var scenario: Scenario = .bank
+    @Argument(help: "bank (default), ratings or pipeline") var scenario: String = "bank"
     @Option(help: "Where to put the demo log (default: a new temporary directory).") var dir: String?
     @Option(help: "Events of history to generate first.") var events: Int = 20_000
     @Option(help: "Live events appended per second.") var rate: Double = 3
-    @Flag(help: "Start without the guided tour.") var noTour = false
+    @Option(help: "Start at this lesson (see --lessons).") var lesson: String?
+    @Flag(help: "List the scenario's lessons and exit.") var lessons = false
+    @Flag(name: [.customLong("no-lessons"), .customLong("no-tour")], help: "Start without the lesson box (T opens it).") var noLessons = false
+
+    func validate() throws {
+        guard DemoScenario.named(scenario) != nil else {
+            throw ValidationError("unknown scenario '\(scenario)': one of \(DemoScenario.all.map(\.name).joined(separator: ", "))")
+        }
+        if let lesson, !LessonCatalog.lessons(for: scenario).contains(where: { $0.id == lesson }) {
+            throw ValidationError("no lesson '\(lesson)' in the \(scenario) demo: one of \(LessonCatalog.lessons(for: scenario).map(\.id).joined(separator: ", "))")
+        }
+    }
 
     func run() throws {
+        let scenario = DemoScenario.named(self.scenario)!
+        let catalog = LessonCatalog.lessons(for: scenario.name)
+        if lessons {
+            for (index, lesson) in catalog.enumerated() { Output.standard.line("\(index + 1). \(lesson.id)  \(lesson.name)") }
+            return
+        }
         let directory = try dir ?? makeTemporaryDirectory()
         let log = try EventLog.open(directory, mode: .readWrite, create: true)
         defer { log.close() }
-        let topic = scenario == .ratings ? "ratings" : "payments"
-        let now = WallClock.now()
-        if !log.topics().contains(where: { $0.name == topic }) {
-            try log.createTopic(topic, config: TopicConfig(partitions: 3))
-            var source = EventSource(kind: scenario == .ratings ? .ratings : .bank, seed: 42, accounts: scenario == .ratings ? 400 : 120,
-                                     start: now.adding(milliseconds: -3 * 86_400_000), spanMs: 3 * 86_400_000, events: events)
-            var remaining = events
-            while remaining > 0 {
-                let chunk = min(remaining, 5000)
-                _ = try log.append(source.generate(chunk), to: topic)
-                remaining -= chunk
-            }
-        }
-        if scenario != .ratings, !log.topics().contains(where: { $0.name == "payments-flagged" }) {
-            try log.createTopic("payments-flagged", config: TopicConfig(partitions: 1))
-            _ = try FraudPipeline(log: log).run()
-        }
+        try scenario.prepare(log: log, events: events, now: WallClock.now())
         guard isatty(1) == 1, isatty(0) == 1 else {
-            Output.standard.line("Demo log: \(directory)  (\(events) \(scenario == .ratings ? "ratings" : "bank") events over 3 days in '\(topic)')")
+            Output.standard.line("Demo log: \(directory)  (\(events) \(scenario.name) events over 3 days in '\(scenario.topic)')")
             Output.standard.line("Open it in a terminal:  rewind open \(directory)")
             Output.standard.line("Serve it to Kafka clients:  rewind serve --dir \(directory)")
-            for command in ["topics describe", "consume \(topic) --max 5", "consume \(topic) --at -1d --max 3",
-                            "view \(scenario == .ratings ? "ratings" : "balances") \(topic)", "lineage balances payments BradA", "groups describe"] {
-                Output.standard.line("  rewind --dir \(directory) \(command)")
-            }
+            for command in scenario.tryCommands { Output.standard.line("  rewind --dir \(directory) \(command)") }
             return
         }
-        startProducer(log: log, topic: topic)
+        let world = DemoWorld(log: log, topic: scenario.topic)
+        startProducer(world: world, scenario: scenario)
         // The demo's log is also a Kafka broker, so a learner can point kcat or their own producer at it.
         let broker = try startBroker(log: log)
         defer { broker?.shutdown() }
         var state = ExplorerState()
-        state.logLabel = broker.map { "kcat -b 127.0.0.1:\($0.boundPort) -C -t \(topic)" } ?? directory
+        state.logLabel = broker.map { "kcat -b 127.0.0.1:\($0.boundPort) -C -t \(scenario.topic)" } ?? directory
         state.isLive = true
         state.isReadOnly = false
-        state.view.name = scenario == .ratings ? "ratings" : "balances"
-        state.topicIndex = log.topics().firstIndex { $0.name == topic } ?? 0
-        if !noTour {
-            state.overlay = .tour
-            state.focus = Tour.steps[0].pane
+        state.view.name = scenario.view
+        state.topicIndex = log.topics().firstIndex { $0.name == scenario.focusTopic } ?? 0
+        var effects = Explorer.startLessons(catalog, at: catalog.firstIndex { $0.id == lesson } ?? 0, &state)
+        if noLessons {
+            state.lessons.isOpen = false
+            effects = []
         }
-        try ExplorerRunner.run(log: log, state: state)
+        try ExplorerRunner.run(log: log, state: state, stage: { Self.stage($0, world) }, effects: effects)
+    }
+
+    /// Does what a lesson asks of the live demo; a failure shows on the status line.
+    static func stage(_ stage: LessonStage, _ world: DemoWorld) -> [Message] {
+        do {
+            switch stage {
+            case .none: return []
+            case .pauseConsumer:
+                world.pipelinePaused = true
+                return [.staged(["group": FraudPipeline.group])]
+            case .resumeConsumer:
+                world.pipelinePaused = false
+                world.runPipeline()
+                return []
+            case .withdraw: return [.staged(try world.withdraw(now: WallClock.now()))]
+            case .duplicate: return [.staged(try world.redeliver(now: WallClock.now()))]
+            case .retention: return [.staged(try world.startRetention())]
+            }
+        } catch {
+            return [.failed("lesson: \(error)")]
+        }
     }
 
     /// Appends live events at `rate`/s; every few seconds the fraud pipeline (a real consumer group)
-    /// catches up, so its lag visibly grows and shrinks in the topics pane.
-    private func startProducer(log: EventLog, topic: String) {
-        let kind: GenerateCommand.Kind = scenario == .ratings ? .ratings : .bank
+    /// catches up, so its lag visibly grows and shrinks in the topics pane. A 50 ms step also feeds
+    /// the retention lesson's topic once it exists.
+    private func startProducer(world: DemoWorld, scenario: DemoScenario) {
         let rate = self.rate
-        let runsPipeline = scenario != .ratings
         Thread.detachNewThread {
-            var source = EventSource(kind: kind, seed: UInt64(WallClock.now().milliseconds), accounts: 120,
-                                     start: WallClock.now(), spanMs: 60_000, events: 100)
+            let started = WallClock.now().milliseconds
+            var source = scenario.liveSource(now: WallClock.now())
             var appended = 0
+            var nextEvent = monotonicSeconds()
             while true {
-                var record = source.next()
-                record.timestamp = WallClock.now()
-                _ = try? log.append([record], to: topic)
-                appended += 1
-                if runsPipeline, appended % max(1, Int(rate * 4)) == 0 { _ = try? FraudPipeline(log: log).run() }
-                usleep(useconds_t(1_000_000 / max(0.1, rate)))
+                world.tick(now: WallClock.now())
+                if monotonicSeconds() >= nextEvent {
+                    var record = source.next()
+                    record.timestamp = WallClock.now()
+                    // The live generator numbers its event-ids from 0 like the history's: prefixed,
+                    // they stay unique (the view would skip them as duplicates) and its own
+                    // redeliveries stay duplicates.
+                    record.headers = record.headers.map { $0.key == "event-id" ? Header(key: $0.key, value: Array("live-\(started)-".utf8) + ($0.value ?? [])) : $0 }
+                    _ = try? world.log.append([record], to: scenario.topic)
+                    appended += 1
+                    if scenario.runsPipeline, appended % max(1, Int(rate * 4)) == 0 { world.runPipeline() }
+                    nextEvent += 1 / max(0.1, rate)
+                }
+                usleep(50_000)
             }
         }
     }
@@ -106,5 +134,54 @@ struct DemoCommand: ParsableCommand {
         var template = Array("/tmp/rewind-demo-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw CommandFailure(message: "cannot create a temporary directory in /tmp") }
         return String(cString: made) + "/log"
+    }
+}
+
+/// The demo's scenarios as data: a new one (`cdc`) is one more entry in `all`.
+struct DemoScenario {
+    var name: String
+    /// The topic the live producer appends to, and the one the explorer opens on.
+    var topic: String
+    var focusTopic: String
+    var kind: GenerateCommand.Kind
+    var accounts: Int
+    var view: String
+    /// The fraud pipeline consumes the topic into `payments-flagged` (its group's lag is on screen).
+    var runsPipeline: Bool
+    var tryCommands: [String]
+
+    static let all: [DemoScenario] = [
+        DemoScenario(name: "bank", topic: "payments", focusTopic: "payments", kind: .bank, accounts: 120, view: "balances", runsPipeline: true,
+                     tryCommands: ["topics describe", "consume payments --max 5", "consume payments --at -1d --max 3",
+                                   "view balances payments", "lineage balances payments BradA", "groups describe"]),
+        DemoScenario(name: "ratings", topic: "ratings", focusTopic: "ratings", kind: .ratings, accounts: 400, view: "ratings", runsPipeline: false,
+                     tryCommands: ["topics describe", "consume ratings --max 5", "consume ratings --at -1d --max 3", "view ratings ratings"]),
+        // The pipeline is the star: its lessons put its group, its output topic and its lag first.
+        DemoScenario(name: "pipeline", topic: "payments", focusTopic: "payments", kind: .bank, accounts: 120, view: "balances", runsPipeline: true,
+                     tryCommands: ["groups describe", "consume payments-flagged --max 5", "lineage balances payments BradA",
+                                   "consume payments --at -1d --max 3"]),
+    ]
+
+    static func named(_ name: String) -> DemoScenario? { all.first { $0.name == name } }
+
+    func prepare(log: EventLog, events: Int, now: Timestamp) throws {
+        if !log.topics().contains(where: { $0.name == topic }) {
+            try log.createTopic(topic, config: TopicConfig(partitions: 3))
+            var source = EventSource(kind: kind, seed: 42, accounts: accounts, start: now.adding(milliseconds: -3 * 86_400_000), spanMs: 3 * 86_400_000, events: events)
+            var remaining = events
+            while remaining > 0 {
+                let chunk = min(remaining, 5000)
+                _ = try log.append(source.generate(chunk), to: topic)
+                remaining -= chunk
+            }
+        }
+        if runsPipeline, !log.topics().contains(where: { $0.name == "payments-flagged" }) {
+            try log.createTopic("payments-flagged", config: TopicConfig(partitions: 1))
+            _ = try FraudPipeline(log: log).run()
+        }
+    }
+
+    func liveSource(now: Timestamp) -> EventSource {
+        EventSource(kind: kind, seed: UInt64(now.milliseconds), accounts: accounts, start: now, spanMs: 60_000, events: 100)
     }
 }

@@ -11,8 +11,10 @@ import Projections
 /// bounded (the session caps every scan), so input is never starved.
 enum ExplorerRunner {
     /// `onTick` runs every 100 ms on the explorer's thread: `rewind serve` refreshes its status there.
+    /// `stage` does what a lesson asks of a running demo (`rewind demo`); its facts go back to `update`.
     static func run(log: EventLog, state initial: ExplorerState, decoders: TopicDecoders? = nil,
-                    onTick: ((inout ExplorerState) -> Void)? = nil) throws {
+                    onTick: ((inout ExplorerState) -> Void)? = nil, stage: ((LessonStage) -> [Message])? = nil,
+                    effects initialEffects: [Effect] = []) throws {
         guard isatty(1) == 1, isatty(0) == 1 else {
             throw CommandFailure(message: "the explorer needs a terminal (stdin and stdout); use `rewind consume`/`view` in scripts")
         }
@@ -34,6 +36,17 @@ enum ExplorerRunner {
         var state = initial
         (state.width, state.height) = terminal.size
         var pending: [Effect] = [.loadTopics]
+        // Lesson stages go to the demo, not the session (which has no world to stage in).
+        func feed(_ effects: [Effect]) {
+            for effect in effects {
+                guard case let .stage(what) = effect else {
+                    pending.append(effect)
+                    continue
+                }
+                for message in stage?(what) ?? [] { feed(Explorer.update(&state, message)) }
+            }
+        }
+        feed(initialEffects)
         var nextTick = monotonicSeconds() + 0.1
         while true {
             session.drain(&pending, into: &state)
@@ -42,13 +55,13 @@ enum ExplorerRunner {
             let waitMs = max(0, Int((nextTick - monotonicSeconds()) * 1000))
             if let input = terminal.read(timeoutMs: waitMs) {
                 switch input {
-                case let .key(key): pending += Explorer.update(&state, .key(key))
-                case let .resize(width, height): pending += Explorer.update(&state, .resize(width: width, height: height))
+                case let .key(key): feed(Explorer.update(&state, .key(key)))
+                case let .resize(width, height): feed(Explorer.update(&state, .resize(width: width, height: height)))
                 }
             }
             if monotonicSeconds() >= nextTick {
                 onTick?(&state)
-                pending += Explorer.update(&state, .tick)
+                feed(Explorer.update(&state, .tick))
                 nextTick = monotonicSeconds() + 0.1
             }
         }

@@ -3,28 +3,32 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// Each pane and overlay rendered at 80×24 and 40×12, compared with checked-in text. Re-record
+/// Each pane and overlay rendered at 120×40, 80×24 and 40×12, compared with checked-in text and
+/// cell roles (`Screen.roles`). Re-record
 /// with RECORD_GOLDEN=1 (the test then fails, so a re-record is never a silent pass).
 final class GoldenScreenTests: XCTestCase {
     static let goldenDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
 
     func assertGolden(_ name: String, _ state: ExplorerState, file: StaticString = #filePath, line: UInt = #line) {
-        for (width, height) in [(80, 24), (40, 12)] {
+        for (width, height) in [(120, 40), (80, 24), (40, 12)] {
             var sized = state
             sized.width = width
             sized.height = height
-            let text = Explorer.render(sized, width: width, height: height).text + "\n"
-            let url = Self.goldenDirectory.appendingPathComponent("\(name)-\(width)x\(height).txt")
-            if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] != nil {
-                try! text.write(to: url, atomically: true, encoding: .utf8)
-                XCTFail("recorded \(url.lastPathComponent); run again without RECORD_GOLDEN", file: file, line: line)
-                continue
+            let screen = Explorer.render(sized, width: width, height: height)
+            // The text and, beside it, a role per cell (selection, changed row, warning, heading).
+            for (suffix, content) in [("txt", screen.text + "\n"), ("style.txt", screen.roles + "\n")] {
+                let url = Self.goldenDirectory.appendingPathComponent("\(name)-\(width)x\(height).\(suffix)")
+                if ProcessInfo.processInfo.environment["RECORD_GOLDEN"] != nil {
+                    try! content.write(to: url, atomically: true, encoding: .utf8)
+                    XCTFail("recorded \(url.lastPathComponent); run again without RECORD_GOLDEN", file: file, line: line)
+                    continue
+                }
+                guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
+                    XCTFail("missing golden \(url.lastPathComponent) (record with RECORD_GOLDEN=1)", file: file, line: line)
+                    continue
+                }
+                XCTAssertEqual(content, expected, "\(name) at \(width)x\(height) differs from \(url.lastPathComponent)", file: file, line: line)
             }
-            guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-                XCTFail("missing golden \(url.lastPathComponent) (record with RECORD_GOLDEN=1)", file: file, line: line)
-                continue
-            }
-            XCTAssertEqual(text, expected, "\(name) at \(width)x\(height) differs from \(url.lastPathComponent)", file: file, line: line)
         }
     }
 
@@ -95,12 +99,21 @@ final class GoldenScreenTests: XCTestCase {
         assertGolden("lineage", state)
     }
 
-    func testTourOverlay() {
+    func testLessonBoxAsked() {
         var state = fixtureState()
-        state.overlay = .tour
-        state.tourStep = 3
-        state.focus = .view
-        assertGolden("tour", state)
+        _ = Explorer.startLessons(LessonCatalog.lessons(for: "bank"), at: 2, &state)
+        assertGolden("lesson-asked", state)
+    }
+
+    func testLessonBoxDone() {
+        var state = fixtureState()
+        _ = Explorer.startLessons(LessonCatalog.lessons(for: "bank"), at: 0, &state)
+        state.follow = false
+        _ = Explorer.update(&state, .key(.character("k")))
+        _ = Explorer.update(&state, .key(.character("k")))
+        _ = Explorer.update(&state, .key(.character("k")))
+        XCTAssertEqual(state.lessons.title, "Lesson 1/9 Offsets ✓")
+        assertGolden("lesson-done", state)
     }
 
     func testTimePrompt() {
@@ -115,6 +128,22 @@ final class GoldenScreenTests: XCTestCase {
         state.status = "no later event matches 'nobody'"
         state.statusIsError = true
         assertGolden("filter-error", state)
+    }
+
+    func testHintBarIsWholeHintsFromTheKeymapFittedToTheWidth() {
+        let state = fixtureState()
+        for width in [20, 40, 80, 120, 200] {
+            let bar = Explorer.hintBar(state, width: width)
+            XCTAssertLessThanOrEqual(DisplayWidth.of(bar), width)
+            let hinted = (Keymap.entries(.panes) + Keymap.entries(.views)).filter { $0.hint != nil }
+            // Every word pair is a key and its hint from the tables, most useful (help) first.
+            let pairs = bar.split(separator: " ", omittingEmptySubsequences: true)
+            XCTAssertTrue(width < 10 || bar.hasPrefix(" ? help"), bar)
+            XCTAssertTrue(hinted.contains { bar.hasSuffix("\($0.keys[0].label) \($0.hint!)") } || pairs.isEmpty, "cut mid-hint at \(width): \(bar)")
+        }
+        var lineage = state
+        lineage.overlay = .lineage
+        XCTAssertTrue(Explorer.hintBar(lineage, width: 80).contains("Enter jump"), "an overlay's bar shows its own keys")
     }
 
     func testEmptyLog() {
@@ -141,7 +170,8 @@ final class RenderPropertyTests: XCTestCase {
                 row.key = nasty.randomElement(using: &random)!
                 return row
             }
-            state.overlay = [ExplorerState.Overlay.none, .help, .detail, .lineage, .tour].randomElement(using: &random)!
+            state.overlay = [ExplorerState.Overlay.none, .help, .detail, .lineage].randomElement(using: &random)!
+            if Bool.random(using: &random) { _ = Explorer.startLessons(LessonCatalog.all, at: Int.random(in: 0..<LessonCatalog.all.count, using: &random), &state) }
             state.detail = fixtureDetail() + nasty
             state.lineage = fixtureLineage()
             state.focus = ExplorerState.Pane.allCases.randomElement(using: &random)!

@@ -1,0 +1,94 @@
+extension Explorer {
+    static func perform(_ action: LessonAction, _ state: inout ExplorerState) -> [Effect] {
+        switch action {
+        case .next: return openLesson(state.lessons.index + 1, &state)
+        case .back: return openLesson(max(0, state.lessons.index - 1), &state)
+        case .close:
+            state.lessons.isOpen = false
+            return leaving(&state)
+        case .act:
+            guard let lesson = state.lessons.current, !state.lessons.currentIsDone else { return [] }
+            state.lessons.facts["stagedTick"] = String(state.tick)
+            state.lessons.facts["actDuplicates"] = String(state.view.duplicates)
+            if lesson.onAct == .resumeConsumer { state.lessons.facts["resumed"] = "yes" }
+            return [.stage(lesson.onAct)]
+        }
+    }
+
+    /// Opens the lessons at `index`, as `rewind demo` starts: the effects stage its situation.
+    public static func startLessons(_ lessons: [Lesson], at index: Int, _ state: inout ExplorerState) -> [Effect] {
+        state.lessons = LessonProgress(lessons: lessons)
+        let effects = openLesson(index, &state)
+        observeLesson(&state)
+        return effects
+    }
+
+    /// `T`: opens the box again at the current lesson (restaging it), or closes it.
+    static func toggleLessons(_ state: inout ExplorerState) -> [Effect] {
+        guard !state.lessons.lessons.isEmpty else {
+            setStatus("lessons run in `rewind demo` (they stage events in a live log)", &state)
+            return []
+        }
+        if state.lessons.isOpen {
+            state.lessons.isOpen = false
+            return leaving(&state)
+        }
+        return openLesson(state.lessons.index, &state)
+    }
+
+    /// Opens lesson `index` (past the last one: closes the box) and stages its situation.
+    static func openLesson(_ index: Int, _ state: inout ExplorerState) -> [Effect] {
+        var effects = leaving(&state)
+        guard state.lessons.lessons.indices.contains(index) else {
+            state.lessons.isOpen = false
+            setStatus("that was the last lesson: \(state.lessons.done.count) of \(state.lessons.lessons.count) done (T reopens them)", &state)
+            return effects
+        }
+        let lesson = state.lessons.lessons[index]
+        state.lessons.index = index
+        state.lessons.isOpen = true
+        state.lessons.facts = [:]
+        state.lessons.explanation = nil
+        state.lessons.done.remove(lesson.id)
+        state.overlay = .none
+        state.focus = lesson.pane
+        // A rebuild left paused by the replay lesson would keep the view from following the cursor.
+        if case .rebuilding = state.view.mode, lesson.goal != .replayStepped {
+            state.view.mode = .asOfCursor
+            effects += syncView(state)
+        }
+        if lesson.follow, !state.follow, let partition = state.currentPartition {
+            state.follow = true
+            state.cursor = max(partition.startOffset, partition.endOffset - 1)
+            effects += reloadEvents(state) + syncView(state)
+        }
+        if lesson.onOpen != .none { effects.append(.stage(lesson.onOpen)) }
+        return effects
+    }
+
+    /// A lesson that paused something puts it back when the learner moves on without finishing.
+    static func leaving(_ state: inout ExplorerState) -> [Effect] {
+        guard let lesson = state.lessons.current, lesson.onOpen == .pauseConsumer, state.lessons.facts["resumed"] == nil else { return [] }
+        state.lessons.facts["resumed"] = "yes"
+        return [.stage(.resumeConsumer)]
+    }
+
+    /// After every message: the current lesson's starting point once there is one, then its goal.
+    static func observeLesson(_ state: inout ExplorerState) {
+        guard state.lessons.isOpen, let lesson = state.lessons.current, !state.lessons.currentIsDone else { return }
+        var progress = state.lessons
+        // A lesson that starts on the live tail starts where the tail is when the learner first acts.
+        let following: Bool = if case .stepBack = lesson.goal { state.follow } else { false }
+        if !progress.hasBaseline || following {
+            guard LessonCheck.ready(state) else { return }
+            for (name, value) in LessonCheck.facts(state) { progress.facts["from." + name] = value }
+        }
+        if let before = progress.facts["actDuplicates"] { progress.facts["from.duplicates"] = before }
+        if LessonCheck.met(lesson.goal, &progress, state) {
+            progress.facts.merge(LessonCheck.facts(state)) { $1 }
+            progress.explanation = LessonCheck.fill(lesson.explanation, progress.facts)
+            progress.done.insert(lesson.id)
+        }
+        state.lessons = progress
+    }
+}
