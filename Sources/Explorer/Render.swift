@@ -241,9 +241,17 @@ extension Explorer {
         }
     }
 
+    /// The automatic choice shows the view it picked for the topic, which the session names in the
+    /// view's follower ("view table → orders").
+    static func shownViewName(_ view: ExplorerState.ViewPane) -> String {
+        guard view.name == ViewCatalog.automaticName else { return view.name }
+        let picked = view.follower.name.split(separator: " ").dropFirst().first
+        return picked.map(String.init) ?? view.name
+    }
+
     static func drawView(_ state: ExplorerState, _ rect: Rect, focused: Bool, highlighted: Bool, _ screen: inout Screen) {
         guard !rect.isEmpty else { return }
-        var title = "View \(state.view.name)"
+        var title = "View \(shownViewName(state.view))"
         switch state.view.mode {
         case .asOfCursor:
             title += state.view.asOf.isEmpty ? "" : " as of \(state.view.asOf)"

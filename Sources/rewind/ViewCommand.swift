@@ -56,9 +56,11 @@ struct ViewCommand: ParsableCommand {
         commandName: "view",
         abstract: "A materialized view of a topic, now or as of a time or event.",
         discussion: """
-        NAME is a built-in view (balances, ratings, search) or a one-line spec, e.g.
+        NAME is a built-in view (balances, ratings, search, table) or a one-line spec, e.g.
           rewind view 'sum(amount) by account negate when type = "withdrawal"' payments
           rewind view 'count by type' payments --at -1d
+        `table` is the latest value per key (tombstones delete; JSON fields become columns; Debezium
+        change events fold as their source table).
         Snapshots (every --snapshot-every events) go to a cache outside the log, so rewinds are fast
         and a read-only log is never written.
         """)
@@ -88,7 +90,7 @@ struct ViewCommand: ParsableCommand {
             for row in selected { Output.standard.line(([row.key] + row.values.map(\.description)).map(csvField).joined(separator: ",")) }
         }
         let progress = materialized.progress
-        var summary = "\(progress.eventsApplied) events folded"
+        var summary = (materialized.caption.map { $0 + "; " } ?? "") + "\(progress.eventsApplied) events folded"
         if progress.duplicatesSkipped > 0 { summary += ", \(progress.duplicatesSkipped) duplicates skipped (event-id)" }
         // JetStream sequences start at 1: offset 0 of a stream is no gap.
         for gap in progress.gaps where !(log.isNATS && gap.from == 0 && gap.to == 1) { summary += "; gap: \(gap)" }
@@ -121,6 +123,7 @@ struct ViewCommand: ParsableCommand {
             case let .int(value): JSONText.append(String(value), to: &out)
             case let .double(value): JSONText.append(value.isFinite ? String(value) : "null", to: &out)
             case let .text(value): JSONText.appendString(value, to: &out)
+            case let .json(value): JSONText.append(value, to: &out)
             case .null: JSONText.append("null", to: &out)
             }
         }
@@ -151,14 +154,19 @@ struct LineageCommand: ParsableCommand {
         let materialized = try openView(view, log: eventLog, topic: topic, decoding: decoding)
         let entries = try materialized.lineage(of: row, to: try position.target(log: eventLog, topic: topic))
         guard !entries.isEmpty else { throw EventLogError(.notFound, "no event changed row '\(row)' of view \(view) on \(topic)") }
+        // A table's row is many fields: show them all, not only the first.
+        let wholeRows = materialized.viewID.hasPrefix(TableProjection.name)
+        let columns = materialized.columns
+        func describe(_ row: ViewRow?) -> String { LineageEntry.text(of: row, columns: columns, wholeRow: wholeRows) }
         for entry in entries {
-            let before = entry.before?.values.first?.description ?? "-"
-            let after = entry.after?.values.first?.description ?? "-"
+            let before = describe(entry.before)
+            let after = describe(entry.after)
             let delta = entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? ""
             let who = entry.headers.map { "\($0.key)=\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }.joined(separator: " ")
             let mark = entry.duplicate ? "  DUPLICATE (skipped)" : ""
-            Output.standard.line("\(TimeFormat.iso(Timestamp(milliseconds: entry.event.timestamp)))  p\(entry.event.partition)@\(entry.event.offset)  \(before) → \(after)  \(delta)\(mark)  key=\(entry.key ?? "null") \(who)  \(entry.value)")
+            let change = entry.change.map { $0 + "  " } ?? ""
+            Output.standard.line("\(TimeFormat.iso(Timestamp(milliseconds: entry.event.timestamp)))  p\(entry.event.partition)@\(entry.event.offset)  \(change)\(before) → \(after)  \(wholeRows ? "" : delta)\(mark)  key=\(entry.key ?? "null") \(who)  \(entry.value)")
         }
-        Output.standard.line("\(entries.count) events; \(row) is \(entries.last?.after?.values.first?.description ?? "-")")
+        Output.standard.line("\(entries.count) events; \(row) is \(wholeRows ? describe(entries.last?.after) : entries.last?.after?.values.first?.description ?? "-")")
     }
 }
