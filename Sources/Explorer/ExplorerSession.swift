@@ -148,8 +148,8 @@ public final class ExplorerSession {
             let rows = try view.lineage(of: key, to: target).map { entry in
                 ExplorerState.LineageRow(
                     partition: entry.event.partition, offset: entry.event.offset, timestamp: entry.event.timestamp,
-                    before: LineageEntry.text(of: entry.before, columns: view.columns, wholeRow: wholeRows),
-                    after: LineageEntry.text(of: entry.after, columns: view.columns, wholeRow: wholeRows),
+                    before: LineageEntry.text(of: entry.before, columns: entry.columns, wholeRow: wholeRows),
+                    after: LineageEntry.text(of: entry.after, columns: entry.columns, wholeRow: wholeRows),
                     delta: entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? "",
                     summary: (entry.change.map { $0 + " " } ?? "") + EventPreview.oneLine(Array(entry.value.utf8), limit: 160), duplicate: entry.duplicate)
             }

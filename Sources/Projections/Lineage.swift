@@ -13,6 +13,8 @@ public struct LineageEntry: Hashable, Sendable {
     public var duplicate: Bool
     /// How the event changed the row, when the view says: `op=u` for a CDC change, `tombstone`.
     public var change: String?
+    /// The view's columns just after this event (a `table` gains columns as fields appear).
+    public var columns: [String] = []
 }
 
 extension LineageEntry {
@@ -52,7 +54,8 @@ extension ViewRunner {
                 entries.append(LineageEntry(event: event.mergeKey, key: event.keyText, headers: event.record.headers(),
                                             value: valueText ?? "null",
                                             before: before, after: after, delta: duplicate ? 0 : delta, duplicate: duplicate,
-                                            change: (projection as? ChangeLabeling)?.changeLabel(event)))
+                                            change: (projection as? ChangeLabeling)?.changeLabel(event),
+                                            columns: projection.columns(of: replay.state)))
             }
             replay.stream.consume(slot)
         }

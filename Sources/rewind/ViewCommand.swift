@@ -156,17 +156,16 @@ struct LineageCommand: ParsableCommand {
         guard !entries.isEmpty else { throw EventLogError(.notFound, "no event changed row '\(row)' of view \(view) on \(topic)") }
         // A table's row is many fields: show them all, not only the first.
         let wholeRows = materialized.viewID.hasPrefix(TableProjection.name)
-        let columns = materialized.columns
-        func describe(_ row: ViewRow?) -> String { LineageEntry.text(of: row, columns: columns, wholeRow: wholeRows) }
+        func describe(_ row: ViewRow?, _ entry: LineageEntry?) -> String { LineageEntry.text(of: row, columns: entry?.columns ?? [], wholeRow: wholeRows) }
         for entry in entries {
-            let before = describe(entry.before)
-            let after = describe(entry.after)
+            let before = describe(entry.before, entry)
+            let after = describe(entry.after, entry)
             let delta = entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? ""
             let who = entry.headers.map { "\($0.key)=\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }.joined(separator: " ")
             let mark = entry.duplicate ? "  DUPLICATE (skipped)" : ""
             let change = entry.change.map { $0 + "  " } ?? ""
             Output.standard.line("\(TimeFormat.iso(Timestamp(milliseconds: entry.event.timestamp)))  p\(entry.event.partition)@\(entry.event.offset)  \(change)\(before) → \(after)  \(wholeRows ? "" : delta)\(mark)  key=\(entry.key ?? "null") \(who)  \(entry.value)")
         }
-        Output.standard.line("\(entries.count) events; \(row) is \(wholeRows ? describe(entries.last?.after) : entries.last?.after?.values.first?.description ?? "-")")
+        Output.standard.line("\(entries.count) events; \(row) is \(wholeRows ? describe(entries.last?.after, entries.last) : entries.last?.after?.values.first?.description ?? "-")")
     }
 }

@@ -2,6 +2,7 @@ import Decoding
 import EventLog
 import Foundation
 @testable import Projections
+import Scenarios
 import TestSupport
 import XCTest
 
@@ -152,6 +153,45 @@ final class TableProjectionTests: XCTestCase {
     }
 
     // MARK: CDC
+
+    /// `rewind generate cdc`: both tables, every kind of change, and the table view of each topic
+    /// equals the rows a reference fold of the envelopes (JSONSerialization) leaves, at any time.
+    func testCDCGeneratorFoldsToItsTables() throws {
+        var generator = CDCGenerator(seed: 3, customers: 50, start: Timestamp(milliseconds: 1_000_000), spanMs: 3 * 86_400_000, events: 4000)
+        let changes = generator.generate(4000)
+        XCTAssertEqual(Set(changes.map(\.topic)), ["monolith.bank.customers", "monolith.bank.orders"])
+        var again = CDCGenerator(seed: 3, customers: 50, start: Timestamp(milliseconds: 1_000_000), spanMs: 3 * 86_400_000, events: 4000)
+        XCTAssertEqual(again.generate(4000).map(\.record.value), changes.map(\.record.value), "same seed, same changes")
+        let ops = changes.compactMap { change -> String? in
+            guard let value = change.record.value else { return "tombstone" }
+            return (try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any])?["op"] as? String
+        }
+        for op in ["r", "c", "u", "d", "tombstone"] { XCTAssertTrue(ops.contains(op), "the generator emits \(op)") }
+        let log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
+        defer { log.close() }
+        for topic in generator.topics {
+            try log.createTopic(topic, config: TopicConfig(partitions: 2))
+            _ = try log.append(changes.filter { $0.topic == topic }.map(\.record), to: topic)
+        }
+        let cutoff = changes[2500].record.timestamp
+        for topic in generator.topics {
+            var reference: [String: [String: AnyHashable]] = [:]
+            for change in changes where change.topic == topic && change.record.timestamp <= cutoff {
+                let key = String(decoding: change.record.key!, as: UTF8.self)
+                guard let value = change.record.value else { reference[key] = nil; continue }
+                let envelope = try JSONSerialization.jsonObject(with: Data(value)) as! [String: Any]
+                if ["c", "r", "u"].contains(envelope["op"] as! String) { reference[key] = envelope["after"] as? [String: AnyHashable] } else { reference[key] = nil }
+            }
+            let view = try ViewCatalog.open("table", log: log, topic: topic, snapshots: nil)
+            try view.rewind(to: .time(cutoff))
+            XCTAssertEqual(Set(view.rows().map(\.key)), Set(reference.keys), topic)
+            for row in view.rows() {
+                let cells = Dictionary(uniqueKeysWithValues: zip(view.columns.dropFirst(), row.values).filter { $0.1 != .null })
+                XCTAssertEqual(cells.mapValues(\.description), reference[row.key]!.mapValues { "\($0)" }, "\(topic) \(row.key)")
+            }
+            XCTAssertEqual(view.caption, "CDC table bank." + topic.split(separator: ".").last!)
+        }
+    }
 
     static func envelope(_ op: String, before: String?, after: String?, table: String = "customers") -> String {
         #"{"before":\#(before ?? "null"),"after":\#(after ?? "null"),"source":{"version":"2.5.0.Final","connector":"mysql","name":"monolith","db":"bank","table":"\#(table)"},"op":"\#(op)","ts_ms":1700000000000,"transaction":null}"#
