@@ -49,7 +49,10 @@ public enum ViewCatalog {
         case "ratings": return try runner(RatingsProjection())
         case "search": return try runner(SearchIndexProjection())
         case TableProjection.name: return try runner(TableProjection())
-        default: return try runner(SpecProjection(parsing: name))
+        default:
+            let spec = try ViewSpec.parse(name)
+            // `latest(*) by key` is the table view under another name: same fold, same snapshots.
+            return spec.isTable ? try runner(TableProjection()) : try runner(SpecProjection(spec))
         }
     }
 }
