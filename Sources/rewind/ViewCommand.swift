@@ -16,6 +16,11 @@ struct ViewPositionOptions: ParsableArguments {
     func target(log: EventLog, topic: String) throws -> FoldTarget {
         if let at { return .time(try TimeExpression.parse(at, now: WallClock.now())) }
         guard let offset else { return .end }
+        return try Self.eventTarget(offset, option: "--offset", log: log, topic: topic)
+    }
+
+    /// The event at OFFSET (one-partition topic) or PARTITION:OFFSET, as a fold target.
+    static func eventTarget(_ offset: String, option: String, log: EventLog, topic: String) throws -> FoldTarget {
         let parts = offset.split(separator: ":")
         let partitions = try log.partitions(of: topic)
         let partitionNumber: Int32
@@ -25,15 +30,15 @@ struct ViewPositionOptions: ParsableArguments {
             offsetText = parts[1]
         } else if parts.count == 1 {
             guard partitions.count == 1 else {
-                throw CommandFailure(message: "topic '\(topic)' has \(partitions.count) partitions: use --offset PARTITION:OFFSET")
+                throw CommandFailure(message: "topic '\(topic)' has \(partitions.count) partitions: use \(option) PARTITION:OFFSET")
             }
             partitionNumber = 0
             offsetText = parts[0]
         } else {
-            throw CommandFailure(message: "--offset '\(offset)': expected OFFSET or PARTITION:OFFSET")
+            throw CommandFailure(message: "\(option) '\(offset)': expected OFFSET or PARTITION:OFFSET")
         }
         guard let value = Int64(offsetText), let partition = partitions.first(where: { $0.topicPartition.partition == partitionNumber }) else {
-            throw CommandFailure(message: "--offset '\(offset)': no such partition or not a number")
+            throw CommandFailure(message: "\(option) '\(offset)': no such partition or not a number")
         }
         guard let record = try partition.read(from: Offset(value), maxRecords: 1).first, record.offset.rawValue == value else {
             throw EventLogError(.offsetOutOfRange, "no event at offset \(value) of \(partition.topicPartition) (range \(partition.startOffset)..<\(try partition.endOffset()))")
@@ -119,13 +124,7 @@ struct ViewCommand: ParsableCommand {
             JSONText.appendString(column, to: &out)
             out.append(UInt8(ascii: ":"))
             if index == 0 { JSONText.appendString(row.key, to: &out); continue }
-            switch row.values[index - 1] {
-            case let .int(value): JSONText.append(String(value), to: &out)
-            case let .double(value): JSONText.append(value.isFinite ? String(value) : "null", to: &out)
-            case let .text(value): JSONText.appendString(value, to: &out)
-            case let .json(value): JSONText.append(value, to: &out)
-            case .null: JSONText.append("null", to: &out)
-            }
+            ViewValueJSON.append(index - 1 < row.values.count ? row.values[index - 1] : .null, to: &out)
         }
         JSONText.append("}\n", to: &out)
         return out

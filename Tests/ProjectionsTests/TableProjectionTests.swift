@@ -350,3 +350,46 @@ extension ViewRunner {
         return self
     }
 }
+
+/// `ViewDiff` through snapshots equals comparing two folds from the start.
+final class ViewDiffTests: XCTestCase {
+    func testDiffEqualsTheDifferenceOfTwoFoldsProperty() throws {
+        var random = SeededRandom.fromEnvironment()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
+        defer { log.close() }
+        try log.createTopic("changes", config: TopicConfig(partitions: 2))
+        var records: [ProducerRecord] = []
+        for n in 0..<2000 {
+            let key = "k\(Int.random(in: 0..<60, using: &random))"
+            let value: [UInt8]? = Int.random(in: 0..<8, using: &random) == 0 ? nil
+                : Array(#"{"type":"deposit","account":"\#(key)","amount":\#(Int.random(in: 1...99, using: &random)),"n":\#(n)}"#.utf8)
+            records.append(ProducerRecord(key: Array(key.utf8), value: value, timestamp: Timestamp(milliseconds: 1_000 + Int64(n) * 10)))
+        }
+        _ = try log.append(records, to: "changes")
+        let store = SnapshotStore(logDirectory: log.directory, cacheRoot: directory.appending("cache"))
+        for name in ["table", "balances", "sum(amount), count by account"] {
+            let view = try ViewCatalog.open(name, log: log, topic: "changes", snapshots: store, snapshotEveryEvents: 150)
+            try view.run(to: .end, maxEvents: .max)
+            for _ in 0..<12 {
+                let from = FoldTarget.time(Timestamp(milliseconds: Int64.random(in: 900...21_000, using: &random)))
+                let to = FoldTarget.time(Timestamp(milliseconds: Int64.random(in: 900...21_000, using: &random)))
+                let diffs = try ViewDiff.between(view, from: from, to: to)
+                func fold(_ target: FoldTarget) throws -> [String: [RowDiff.Field]] {
+                    let fresh = try ViewCatalog.open(name, log: log, topic: "changes", snapshots: nil)
+                    try fresh.run(to: target, maxEvents: .max)
+                    return ViewDiff.fields(fresh.rows(), columns: fresh.columns)
+                }
+                let before = try fold(from), after = try fold(to)
+                let changedKeys = Set(before.keys).union(after.keys).filter { before[$0].map(Set.init) != after[$0].map(Set.init) }
+                XCTAssertEqual(Set(diffs.map(\.key)), changedKeys, "\(name) \(from) → \(to)")
+                for diff in diffs {
+                    XCTAssertEqual(diff.before, before[diff.key], "\(name) \(diff.key)")
+                    XCTAssertEqual(diff.after, after[diff.key], "\(name) \(diff.key)")
+                    XCTAssertEqual(diff.change, before[diff.key] == nil ? .added : after[diff.key] == nil ? .removed : .changed)
+                }
+            }
+        }
+    }
+}
