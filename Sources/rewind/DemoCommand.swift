@@ -10,11 +10,11 @@ import Scenarios
 /// open with a guided tour. Without a terminal it prepares the log and prints what to try.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "A live event-sourcing demo in the explorer: bank, ratings or pipeline.")
+        commandName: "demo", abstract: "A live event-sourcing demo in the explorer: bank, ratings, pipeline or cdc (a database as it was yesterday).")
 
-    enum Scenario: String, ExpressibleByArgument, CaseIterable { case bank, ratings, pipeline }
+    enum Scenario: String, ExpressibleByArgument, CaseIterable { case bank, ratings, pipeline, cdc }
 
-    @Argument(help: "bank (default), ratings or pipeline") var scenario: Scenario = .bank
+    @Argument(help: "bank (default), ratings, pipeline or cdc") var scenario: Scenario = .bank
     @Option(help: "Where to put the demo log (default: a new temporary directory).") var dir: String?
     @Option(help: "Events of history to generate first.") var events: Int = 20_000
     @Option(help: "Live events appended per second.") var rate: Double = 3
@@ -22,6 +22,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let directory = try dir ?? makeTemporaryDirectory()
+        if scenario == .cdc { return try runCDC(directory) }
         let log = try EventLog.open(directory, mode: .readWrite, create: true)
         defer { log.close() }
         let topic = scenario == .ratings ? "ratings" : "payments"

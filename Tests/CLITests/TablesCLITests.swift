@@ -90,4 +90,17 @@ final class TablesCLITests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.stderr.contains("no event at offset 99999"), missing.stderr)
     }
+
+    /// Without a terminal `demo cdc` prepares the log and prints what to try; what it prints runs.
+    func testDemoCDCPreparesTheMonolithsDatabase() throws {
+        let demo = try rewind(["demo", "cdc", "--dir", dir, "--events", "3000"])
+        XCTAssertEqual(demo.status, 0, demo.stderr)
+        XCTAssertTrue(demo.stdout.contains("view table monolith.bank.customers --at 'yesterday 14:00'"), demo.stdout)
+        let yesterday = try rewind(["view", "table", "monolith.bank.customers", "--at", "yesterday 14:00", "--dir", dir, "--format", "json"])
+        let today = try rewind(["view", "table", "monolith.bank.customers", "--dir", dir, "--format", "json"])
+        XCTAssertEqual(yesterday.status, 0, yesterday.stderr)
+        XCTAssertTrue(yesterday.stderr.contains("CDC table bank.customers"), yesterday.stderr)
+        XCTAssertGreaterThan(try jsonLines(yesterday.stdout).count, 10)
+        XCTAssertNotEqual(yesterday.stdout, today.stdout, "a day of changes separates the two")
+    }
 }
