@@ -318,12 +318,19 @@ extension Explorer {
         return drawBox(rect, title: title, focused: true, &screen)
     }
 
+    /// The panes' and the view pane's keys, grouped as a learner looks for them.
+    static let helpEntries: [KeyHelp] = {
+        let entries = Keymap.entries(.panes) + Keymap.entries(.views)
+        let order = ["Move", "Time", "Views", "Find", "Other"]
+        return order.flatMap { group in entries.filter { $0.group == group } } + entries.filter { !order.contains($0.group) }
+    }()
+
     static func drawHelp(_ state: ExplorerState, _ screen: inout Screen) {
         let inner = overlayBox("Keys — j/k scroll, Esc closes", width: min(max(10, screen.width - 2), 100), &screen)
         guard !inner.isEmpty else { return }
         var lines: [(String, Style)] = []
         var group = ""
-        for binding in Keymap.bindings {
+        for binding in helpEntries {
             if binding.group != group {
                 group = binding.group
                 lines.append((group, .heading))
