@@ -11,7 +11,7 @@ public enum PaneAction: String, Hashable, Sendable, CaseIterable {
 
 /// The view pane: replaying and choosing views (Update+Views.swift).
 public enum ViewAction: String, Hashable, Sendable, CaseIterable {
-    case rebuild, faster, slower, pause, stepOne, nextView, lineage
+    case rebuild, faster, slower, pause, stepOne, nextView, lineage, mark
 }
 
 /// A prompt at the bottom line; any other character is typed into it (Update+Prompt.swift).

@@ -145,12 +145,14 @@ public final class ExplorerSession {
             let view = try openView(name, topic)
             guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
             let target = FoldTarget.event(MergeKey(timestamp: record.timestamp.milliseconds, partition: partition, offset: record.offset.rawValue))
+            let wholeRows = view.viewID.hasPrefix(TableProjection.name)
             let rows = try view.lineage(of: key, to: target).map { entry in
                 ExplorerState.LineageRow(
                     partition: entry.event.partition, offset: entry.event.offset, timestamp: entry.event.timestamp,
-                    before: entry.before?.values.first?.description ?? "-", after: entry.after?.values.first?.description ?? "-",
+                    before: LineageEntry.text(of: entry.before, columns: entry.columns, wholeRow: wholeRows),
+                    after: LineageEntry.text(of: entry.after, columns: entry.columns, wholeRow: wholeRows),
                     delta: entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? "",
-                    summary: EventPreview.oneLine(Array(entry.value.utf8), limit: 160), duplicate: entry.duplicate)
+                    summary: (entry.change.map { $0 + " " } ?? "") + EventPreview.oneLine(Array(entry.value.utf8), limit: 160), duplicate: entry.duplicate)
             }
             return [.lineageLoaded(key: key, rows: rows)]
         }
@@ -350,7 +352,10 @@ public final class ExplorerSession {
 
     // MARK: Views
 
-    private func openView(_ name: String, _ topic: String) throws -> MaterializedView {
+    private func openView(_ chosen: String, _ topic: String) throws -> MaterializedView {
+        // Unless the user chose a view, each topic gets the one that fits it (issue #15: `table`
+        // instead of an empty `balances` on `_schemas` or orders).
+        let name = chosen == ViewCatalog.automaticName ? try ViewCatalog.fitting(log: log, topic: topic, decoder: decoders(topic)?.value) : chosen
         let identity = name + "\u{0}" + topic
         if let view, viewIdentity == identity { return view }
         // Snapshots every 20k events: stepping back replays at most ~3 ms of events.

@@ -152,6 +152,8 @@ public struct ExplorerState: Hashable, Sendable {
         /// first frame), so it runs on the first tick instead.
         public var syncPending = false
         public var follower = Follower(name: "view", position: 0, end: 0)
+        /// Set by `m`: the rows are compared with the view as it was there.
+        public var mark: ViewMark?
         public init() {}
     }
 

@@ -108,6 +108,7 @@ public enum Keymap {
         Binding([.character(".")], .stepOne, "apply one event", group: "Views", hint: "one event"),
         Binding([.character("v")], .nextView, "next view", group: "Views", hint: "view"),
         Binding([.character("l")], .lineage, "lineage of view row", group: "Views", hint: "lineage"),
+        Binding([.character("m")], .mark, "mark here: rows changed since show deltas (m clears)", group: "Views"),
     ])
 
     public static let prompt = KeyTable<PromptAction>(.prompt, [

@@ -267,14 +267,26 @@ extension Explorer {
         }
     }
 
+    /// The automatic choice shows the view it picked for the topic, which the session names in the
+    /// view's follower ("view table → orders").
+    static func shownViewName(_ view: ExplorerState.ViewPane) -> String {
+        guard view.name == ViewCatalog.automaticName else { return view.name }
+        let picked = view.follower.name.split(separator: " ").dropFirst().first
+        return picked.map(String.init) ?? view.name
+    }
+
     static func drawView(_ state: ExplorerState, _ rect: Rect, focused: Bool, highlighted: Bool, _ screen: inout Screen) {
         guard !rect.isEmpty else { return }
-        var title = "View \(state.view.name)"
+        var title = "View \(shownViewName(state.view))"
         switch state.view.mode {
         case .asOfCursor:
             title += state.view.asOf.isEmpty ? "" : " as of \(state.view.asOf)"
             if state.view.catchingUp { title += " — catching up… \(state.view.applied) events" }
         case let .rebuilding(paused): title += paused ? " — rebuild paused (\(state.view.applied) events)" : " — rebuilding… \(state.view.applied) events, \(state.view.eventsPerTick * 10)/s"
+        }
+        if let mark = state.view.mark {
+            let removed = mark.removed(from: state.view.rows).count
+            title += " — Δ since \(mark.asOf.isEmpty ? "mark" : mark.asOf)" + (removed > 0 ? ", \(removed) rows gone" : "")
         }
         let inner = drawBox(rect, title: title, focused: focused, highlighted: highlighted, &screen)
         guard !inner.isEmpty else { return }
@@ -287,15 +299,19 @@ extension Explorer {
             screen.put("(folding…)", column: inner.x, row: row, style: .muted)
             return
         }
-        let widths = columnWidths(columns, state.view.rows, available: inner.width)
+        let mark = state.view.mark
+        let widths = mark == nil ? columnWidths(columns, state.view.rows, available: inner.width)
+            : columnWidths(columns, cells: state.view.rows.prefix(200).map { mark!.cells($0, columns: columns) ?? [$0.key] + $0.values.map(\.description) },
+                           available: inner.width)
         screen.put(formatRow(columns, widths), column: inner.x, row: row, style: .muted, limit: inner.width)
         row += 1
         let visible = inner.y + inner.height - row
         guard visible > 0 else { return }
         let first = max(0, min(state.view.selected - visible / 2, state.view.rows.count - visible))
         for (index, viewRow) in state.view.rows.enumerated().dropFirst(first) where row < inner.y + inner.height {
-            let cells = [viewRow.key] + viewRow.values.map(\.description)
-            let changed = state.view.changed[viewRow.key] != nil
+            let marked = mark?.cells(viewRow, columns: columns)
+            let cells = marked ?? [viewRow.key] + viewRow.values.map(\.description)
+            let changed = marked != nil || state.view.changed[viewRow.key] != nil
             let selected = index == state.view.selected && focused
             let style: Style = selected ? .selected : changed ? Style(.highlight, bold: true) : .plain
             screen.put(formatRow(cells, widths), column: inner.x, row: row, style: style, limit: inner.width)
@@ -306,9 +322,14 @@ extension Explorer {
     }
 
     static func columnWidths(_ columns: [String], _ rows: [ViewRow], available: Int) -> [Int] {
+        columnWidths(columns, cells: rows.prefix(200).map { [$0.key] + $0.values.map(\.description) }, available: available)
+    }
+
+    /// Widths for cells as shown (with a mark's deltas they are wider than the values).
+    static func columnWidths(_ columns: [String], cells rows: [[String]], available: Int) -> [Int] {
         var widths = columns.map { DisplayWidth.of($0) }
         for row in rows.prefix(200) {
-            for (index, cell) in ([row.key] + row.values.map(\.description)).enumerated() where index < widths.count {
+            for (index, cell) in row.enumerated() where index < widths.count {
                 widths[index] = max(widths[index], min(30, DisplayWidth.of(cell)))
             }
         }

@@ -39,6 +39,16 @@ extension Explorer {
             state.view.changed = [:]
             state.view.mode = .asOfCursor
             return syncView(state)
+        case .mark:
+            // The mark is the rows the pane shows now; later positions are compared with it in render.
+            if state.view.mark != nil {
+                state.view.mark = nil
+                setStatus("mark cleared", &state)
+            } else {
+                state.view.mark = ViewMark(asOf: state.view.asOf, columns: state.view.columns, rows: state.view.rows)
+                setStatus("marked \(state.view.asOf.isEmpty ? "here" : state.view.asOf): rows changed since show +new, Δchanged with deltas; m clears", &state)
+            }
+            return []
         case .lineage:
             guard state.view.rows.indices.contains(state.view.selected), let topic = state.currentTopic,
                   let partition = state.currentPartition else { return [] }

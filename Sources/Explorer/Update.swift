@@ -1,6 +1,6 @@
 /// The explorer's state machine: `update(&state, message) -> [Effect]`. Pure: no I/O, no clock.
 public enum Explorer {
-    public static let viewNames = ["balances", "ratings", "search"]
+    public static let viewNames = ["balances", "ratings", "search", "table"]
     /// Ticks a changed view row stays highlighted (ticks are 100 ms).
     static let highlightTicks = 12
 

@@ -22,6 +22,8 @@ public struct DecodedProjection<Inner: Projection>: Projection, ValueTextProvidi
     /// Its own id: snapshots of decoded folds must never be mistaken for raw ones.
     public var id: String { inner.id + "-decoded" }
     public var columns: [String] { inner.columns }
+    public func columns(of state: State) -> [String] { inner.columns(of: state) }
+    public func caption(of state: State) -> String? { inner.caption(of: state) }
     public func makeInitialState() -> State { inner.makeInitialState() }
     public func rows(of state: State) -> [ViewRow] { inner.rows(of: state) }
     public func row(_ key: String, of state: State) -> ViewRow? { inner.row(key, of: state) }
@@ -40,5 +42,14 @@ public struct DecodedProjection<Inner: Projection>: Projection, ValueTextProvidi
         return scratch.withUnsafeBytes { decoded in
             inner.apply(EventView(partition: event.partition, record: event.record, decodedValue: decoded), to: &state)
         }
+    }
+}
+
+extension DecodedProjection: ChangeLabeling where Inner: ChangeLabeling {
+    /// The inner label of the decoded value: a CDC topic in Avro labels its changes by `op` too.
+    func changeLabel(_ event: EventView) -> String? {
+        var scratch: [UInt8] = []
+        guard decoder.transform(event.value, scratch: &scratch) else { return inner.changeLabel(event) }
+        return scratch.withUnsafeBytes { inner.changeLabel(EventView(partition: event.partition, record: event.record, decodedValue: $0)) }
     }
 }

@@ -11,6 +11,25 @@ public struct LineageEntry: Hashable, Sendable {
     /// Change of the row's first numeric column (nil when not numeric).
     public var delta: Double?
     public var duplicate: Bool
+    /// How the event changed the row, when the view says: `op=u` for a CDC change, `tombstone`.
+    public var change: String?
+    /// The view's columns just after this event (a `table` gains columns as fields appear).
+    public var columns: [String] = []
+}
+
+extension LineageEntry {
+    /// A row as lineage shows it: the first value, or with `wholeRow` (the `table` view, whose
+    /// row is many fields) every non-null field as `{name: value, …}`.
+    public static func text(of row: ViewRow?, columns: [String], wholeRow: Bool) -> String {
+        guard let row else { return "-" }
+        guard wholeRow else { return row.values.first?.description ?? "-" }
+        return "{" + zip(columns.dropFirst(), row.values).filter { $0.1 != .null }.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
+
+/// A projection that names how an event changed its row (lineage shows it).
+protocol ChangeLabeling {
+    func changeLabel(_ event: EventView) -> String?
 }
 
 extension ViewRunner {
@@ -34,7 +53,9 @@ extension ViewRunner {
                 let delta = after?.values.first?.number.map { $0 - (before?.values.first?.number ?? 0) }
                 entries.append(LineageEntry(event: event.mergeKey, key: event.keyText, headers: event.record.headers(),
                                             value: valueText ?? "null",
-                                            before: before, after: after, delta: duplicate ? 0 : delta, duplicate: duplicate))
+                                            before: before, after: after, delta: duplicate ? 0 : delta, duplicate: duplicate,
+                                            change: (projection as? ChangeLabeling)?.changeLabel(event),
+                                            columns: projection.columns(of: replay.state)))
             }
             replay.stream.consume(slot)
         }

@@ -6,6 +6,8 @@ public protocol MaterializedView: AnyObject {
     var viewID: String { get }
     var topic: String { get }
     var columns: [String] { get }
+    /// What the rows are, when the view says (nil for most views).
+    var caption: String? { get }
     var progress: ViewProgress { get }
     func rows() -> [ViewRow]
     func row(_ key: String) -> ViewRow?
@@ -21,12 +23,13 @@ public protocol MaterializedView: AnyObject {
 
 extension ViewRunner: MaterializedView {
     public var viewID: String { projection.id }
-    public var columns: [String] { projection.columns }
+    public var columns: [String] { projection.columns(of: state) }
+    public var caption: String? { projection.caption(of: state) }
 }
 
 /// The built-in views by name, or a spec.
 public enum ViewCatalog {
-    public static let builtInNames = ["balances", "ratings", "search"]
+    public static let builtInNames = ["balances", "ratings", "search", TableProjection.name]
 
     /// `name` is a built-in view or a one-line spec. With a `decoder` that may transform values
     /// (Avro, Protobuf), the view folds decoded values.
@@ -45,7 +48,11 @@ public enum ViewCatalog {
         case "balances": return try runner(BalancesProjection())
         case "ratings": return try runner(RatingsProjection())
         case "search": return try runner(SearchIndexProjection())
-        default: return try runner(SpecProjection(parsing: name))
+        case TableProjection.name: return try runner(TableProjection())
+        default:
+            let spec = try ViewSpec.parse(name)
+            // `latest(*) by key` is the table view under another name: same fold, same snapshots.
+            return spec.isTable ? try runner(TableProjection()) : try runner(SpecProjection(spec))
         }
     }
 }

@@ -3,6 +3,9 @@ public enum ViewValue: Hashable, Sendable, Codable, CustomStringConvertible {
     case int(Int64)
     case double(Double)
     case text(String)
+    /// A nested JSON value (object or array), compact: the `table` view shows it as it is and
+    /// `--format json` splices it in rather than quoting it.
+    case json(String)
     case null
 
     public var description: String {
@@ -11,7 +14,7 @@ public enum ViewValue: Hashable, Sendable, Codable, CustomStringConvertible {
         case let .double(value):
             let rounded = (value * 100).rounded() / 100
             return rounded == rounded.rounded() && abs(rounded) < 1e15 ? String(Int64(rounded)) : String(rounded)
-        case let .text(value): return value
+        case let .text(value), let .json(value): return value
         case .null: return "-"
         }
     }
@@ -21,7 +24,7 @@ public enum ViewValue: Hashable, Sendable, Codable, CustomStringConvertible {
         switch self {
         case let .int(value): return Double(value)
         case let .double(value): return value
-        case .text, .null: return nil
+        case .text, .json, .null: return nil
         }
     }
 }
@@ -69,8 +72,17 @@ public protocol Projection: Sendable {
     var id: String { get }
     /// Column names; the first names the row key.
     var columns: [String] { get }
+    /// Columns as of `state`: views whose columns come from the data (`table`) override this.
+    func columns(of state: State) -> [String]
+    /// A line about what the rows are (the `table` view of CDC names the source table), or nil.
+    func caption(of state: State) -> String?
     func makeInitialState() -> State
     func apply(_ event: EventView, to state: inout State) -> RowChange
     func rows(of state: State) -> [ViewRow]
     func row(_ key: String, of state: State) -> ViewRow?
+}
+
+extension Projection {
+    public func columns(of state: State) -> [String] { columns }
+    public func caption(of state: State) -> String? { nil }
 }

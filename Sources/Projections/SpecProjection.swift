@@ -3,8 +3,8 @@ import Payloads
 
 /// A view defined by a one-line `ViewSpec`, e.g. `sum(amount) by account where type = "deposit"`.
 public struct SpecProjection: Projection {
+    /// One aggregate's running values.
     public struct Accumulator: Codable, Sendable, Hashable {
-        public var events: Int64 = 0
         public var count: Int64 = 0
         public var sum: Double = 0
         public var min: Double?
@@ -13,12 +13,19 @@ public struct SpecProjection: Projection {
         public var distinct: Set<String> = []
     }
 
-    public typealias State = [String: Accumulator]
+    /// One row: the events that reached it, then one accumulator per aggregate of the spec.
+    public struct Entry: Codable, Sendable, Hashable {
+        public var events: Int64 = 0
+        public var aggregates: [Accumulator]
+    }
+
+    public typealias State = [String: Entry]
     public let spec: ViewSpec
     /// Distinct top-level JSON names the spec reads: gathered in one pass per event.
     private let topLevelNames: [String]
 
     public init(_ spec: ViewSpec) {
+        precondition(!spec.isTable, "latest(*) by key is the table view (ViewCatalog opens TableProjection)")
         self.spec = spec
         var names: [String] = []
         func collect(_ field: ViewSpec.Field?) {
@@ -34,7 +41,7 @@ public struct SpecProjection: Projection {
                 collect(right)
             }
         }
-        collect(spec.field)
+        for aggregate in spec.aggregates { collect(aggregate.field) }
         collect(spec.group)
         collect(spec.filter)
         collect(spec.negateWhen)
@@ -46,8 +53,7 @@ public struct SpecProjection: Projection {
     public var id: String { "spec-" + SnapshotStore.fnv64Hex(spec.source) }
 
     public var columns: [String] {
-        let aggregate = spec.field.map { "\(spec.function.rawValue)(\($0))" } ?? "\(spec.function.rawValue)"
-        return [spec.group.map { "\($0)" } ?? "view", aggregate, "events"]
+        [spec.group.map { "\($0)" } ?? "view"] + spec.aggregates.map(\.description) + ["events"]
     }
 
     public func makeInitialState() -> State { [:] }
@@ -56,42 +62,55 @@ public struct SpecProjection: Projection {
         var fields = Fields(names: topLevelNames, event: event)
         if let filter = spec.filter, !fields.holds(filter) { return .none }
         let group = spec.group.map { fields.text($0) ?? "(none)" } ?? "all"
-        var entry = state[group] ?? Accumulator()
+        var entry = state[group] ?? Entry(aggregates: Array(repeating: Accumulator(), count: spec.aggregates.count))
         entry.events += 1
-        switch spec.function {
-        case .count:
-            if spec.field == nil || fields.value(spec.field!) != nil { entry.count += 1 }
-        case .sum, .avg, .min, .max:
-            guard let number = fields.number(spec.field!) else { state[group] = entry; return .row(group) }
-            let signed = spec.negateWhen.map { fields.holds($0) ? -number : number } ?? number
-            entry.count += 1
-            entry.sum += signed
-            entry.min = Swift.min(entry.min ?? signed, signed)
-            entry.max = Swift.max(entry.max ?? signed, signed)
-        case .latest:
-            if let text = fields.text(spec.field!) { entry.latest = text }
-        case .distinct:
-            if let text = fields.text(spec.field!) { entry.distinct.insert(text) }
+        // Evaluated at most once per event, and only when a sum or avg needs it.
+        var negated: Bool?
+        for (index, aggregate) in spec.aggregates.enumerated() {
+            switch aggregate.function {
+            case .count:
+                if aggregate.field == nil || fields.value(aggregate.field!) != nil { entry.aggregates[index].count += 1 }
+            case .sum, .avg, .min, .max:
+                guard let number = fields.number(aggregate.field!) else { continue }
+                var signed = number
+                if let negateWhen = spec.negateWhen, aggregate.function == .sum || aggregate.function == .avg {
+                    if negated == nil { negated = fields.holds(negateWhen) }
+                    if negated! { signed = -number }
+                }
+                Self.add(signed, to: &entry.aggregates[index])
+            case .latest:
+                if let text = fields.text(aggregate.field!) { entry.aggregates[index].latest = text }
+            case .distinct:
+                if let text = fields.text(aggregate.field!) { entry.aggregates[index].distinct.insert(text) }
+            }
         }
         state[group] = entry
         return .row(group)
+    }
+
+    private static func add(_ number: Double, to accumulator: inout Accumulator) {
+        accumulator.count += 1
+        accumulator.sum += number
+        accumulator.min = Swift.min(accumulator.min ?? number, number)
+        accumulator.max = Swift.max(accumulator.max ?? number, number)
     }
 
     public func rows(of state: State) -> [ViewRow] { state.keys.sorted().map { row($0, of: state)! } }
 
     public func row(_ key: String, of state: State) -> ViewRow? {
         guard let entry = state[key] else { return nil }
-        let value: ViewValue
-        switch spec.function {
-        case .count: value = .int(entry.count)
-        case .sum: value = .double(entry.sum)
-        case .avg: value = entry.count == 0 ? .null : .double(entry.sum / Double(entry.count))
-        case .min: value = entry.min.map(ViewValue.double) ?? .null
-        case .max: value = entry.max.map(ViewValue.double) ?? .null
-        case .latest: value = entry.latest.map(ViewValue.text) ?? .null
-        case .distinct: value = .int(Int64(entry.distinct.count))
+        let values = zip(spec.aggregates, entry.aggregates).map { aggregate, accumulator -> ViewValue in
+            switch aggregate.function {
+            case .count: return .int(accumulator.count)
+            case .sum: return .double(accumulator.sum)
+            case .avg: return accumulator.count == 0 ? .null : .double(accumulator.sum / Double(accumulator.count))
+            case .min: return accumulator.min.map(ViewValue.double) ?? .null
+            case .max: return accumulator.max.map(ViewValue.double) ?? .null
+            case .latest: return accumulator.latest.map(ViewValue.text) ?? .null
+            case .distinct: return .int(Int64(accumulator.distinct.count))
+            }
         }
-        return ViewRow(key: key, values: [value, .int(entry.events)])
+        return ViewRow(key: key, values: values + [.int(entry.events)])
     }
 }
 

@@ -1,7 +1,9 @@
 // The one-line view language for captured logs, so a view needs no Swift:
 //
-//   spec       := aggregate [ "by" group ] [ "where" condition ] [ "negate" "when" condition ]
-//   aggregate  := "count" [ "(" ")" ] | function "(" field ")"
+//   spec       := aggregates [ "by" group ] [ "where" condition ] [ "negate" "when" condition ]
+//               | "latest" "(" "*" ")" "by" "key"                     (the `table` view: latest value per key)
+//   aggregates := aggregate { "," aggregate }                         (at most 16; one column each)
+//   aggregate  := "count" [ "(" [ field ] ")" ] | function "(" field ")"
 //   function   := sum | avg | min | max | latest | distinct          (distinct = count of distinct values)
 //   group      := "key" | field                                       (key = the event's Kafka key)
 //   condition  := and-term { "or" and-term }
@@ -13,6 +15,7 @@
 //
 // Keywords are case-insensitive. "negate when" flips the sign of sum/avg inputs for matching
 // events: `sum(amount) by account negate when type = "withdrawal"` is the balances view.
+// `sum(amount), count, max(amount) by account where type = "deposit"` folds three columns at once.
 
 /// A parsed view spec.
 public struct ViewSpec: Hashable, Sendable {
@@ -59,13 +62,25 @@ public struct ViewSpec: Hashable, Sendable {
         case or(Condition, Condition)
     }
 
-    public var function: Function
-    public var field: Field?
+    /// One column of the view: a function of a field.
+    public struct Aggregate: Hashable, Sendable, CustomStringConvertible {
+        public var function: Function
+        public var field: Field?
+        public var description: String { field.map { "\(function.rawValue)(\($0))" } ?? function.rawValue }
+    }
+
+    public var aggregates: [Aggregate]
+    /// `latest(*) by key`: the spec form of the `table` view.
+    public var isTable = false
     public var group: Field?
     public var filter: Condition?
     public var negateWhen: Condition?
     /// The text it was parsed from: names snapshots, so a changed spec never reuses old ones.
     public var source: String
+
+    /// The first aggregate's function and field (a one-aggregate spec's only column).
+    public var function: Function { aggregates[0].function }
+    public var field: Field? { aggregates[0].field }
 
     public static func parse(_ text: String) throws -> ViewSpec {
         var parser = ViewSpecParser(text)

@@ -5,7 +5,7 @@ struct ViewSpecParser {
         case field(String)      // $key, $header.x …
         case text(String)
         case number(Double)
-        case symbol(String)     // ( ) . = != < <= > >= ~
+        case symbol(String)     // ( ) . = != < <= > >= ~ , *
         case end
     }
 
@@ -17,22 +17,44 @@ struct ViewSpecParser {
 
     mutating func parseSpec() throws -> ViewSpec {
         tokens = try tokenize()
-        let (function, field) = try parseAggregate()
-        var spec = ViewSpec(function: function, field: field, group: nil, filter: nil, negateWhen: nil, source: source)
+        if let table = try parseTable() { return table }
+        var aggregates = [try parseAggregate()]
+        while acceptSymbol(",") {
+            guard aggregates.count < ProjectionLimits.specAggregatesMax else { throw error("more than \(ProjectionLimits.specAggregatesMax) aggregates") }
+            aggregates.append(try parseAggregate())
+        }
+        var spec = ViewSpec(aggregates: aggregates, group: nil, filter: nil, negateWhen: nil, source: source)
         if acceptKeyword("by") {
             spec.group = acceptKeyword("key") ? .key : try parseField(expected: "a field or `key` after `by`")
         }
         if acceptKeyword("where") { spec.filter = try parseCondition() }
         if acceptKeyword("negate") {
             try expectKeyword("when", "`when` after `negate`")
-            guard function == .sum || function == .avg else { throw error("`negate when` applies to sum and avg only", at: index - 2) }
+            guard aggregates.contains(where: { $0.function == .sum || $0.function == .avg }) else {
+                throw error("`negate when` applies to sum and avg only", at: index - 2)
+            }
             spec.negateWhen = try parseCondition()
         }
-        guard case .end = current else { throw error("unexpected \(describe(current)); expected `by`, `where`, `negate when` or the end") }
+        guard case .end = current else { throw error("unexpected \(describe(current)); expected `,`, `by`, `where`, `negate when` or the end") }
         return spec
     }
 
-    private mutating func parseAggregate() throws -> (ViewSpec.Function, ViewSpec.Field?) {
+    /// `latest(*) by key`, or nil (and nothing consumed) when the spec starts otherwise.
+    private mutating func parseTable() throws -> ViewSpec? {
+        guard tokens.count > 3, case let .word(name) = tokens[0].token, name.lowercased() == "latest",
+              tokens[1].token == .symbol("("), tokens[2].token == .symbol("*") else { return nil }
+        index = 3
+        try expectSymbol(")", "`)` after `latest(*`")
+        guard acceptKeyword("by"), acceptKeyword("key") else {
+            throw error("`latest(*)` is the table view: write `latest(*) by key`")
+        }
+        guard case .end = current else {
+            throw error("unexpected \(describe(current)) after `latest(*) by key` (the table view takes no `where` yet: filter rows with --rows)")
+        }
+        return ViewSpec(aggregates: [ViewSpec.Aggregate(function: .latest, field: nil)], isTable: true, group: .key, filter: nil, negateWhen: nil, source: source)
+    }
+
+    private mutating func parseAggregate() throws -> ViewSpec.Aggregate {
         guard case let .word(name) = current else { throw error("expected an aggregate: \(ViewSpec.Function.allCases.map(\.rawValue).joined(separator: ", "))") }
         guard let function = ViewSpec.Function(rawValue: name.lowercased()) else {
             throw error("unknown aggregate `\(name)`; use \(ViewSpec.Function.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -42,14 +64,15 @@ struct ViewSpecParser {
             if acceptSymbol("(") {
                 let field: ViewSpec.Field? = acceptSymbol(")") ? nil : try parseField(expected: "a field or `)`")
                 if field != nil { try expectSymbol(")", "`)` after the field") }
-                return (.count, field)
+                return ViewSpec.Aggregate(function: .count, field: field)
             }
-            return (.count, nil)
+            return ViewSpec.Aggregate(function: .count, field: nil)
         }
         try expectSymbol("(", "`(` after `\(name)`")
+        if case .symbol("*") = current { throw error("`\(name)(*)`: only `latest(*) by key` takes `*`; name a field") }
         let field = try parseField(expected: "a field inside \(name)(…)")
         try expectSymbol(")", "`)` after `\(field)`")
-        return (function, field)
+        return ViewSpec.Aggregate(function: function, field: field)
     }
 
     private mutating func parseCondition() throws -> ViewSpec.Condition {
@@ -224,7 +247,7 @@ struct ViewSpecParser {
             } else if "<>!".contains(character), position + 1 < characters.count, characters[position + 1] == "=" {
                 result.append((.symbol(String(character) + "="), column))
                 position += 2
-            } else if "().=<>~".contains(character) {
+            } else if "().=<>~,*".contains(character) {
                 result.append((.symbol(String(character)), column))
                 position += 1
             } else {

@@ -122,6 +122,21 @@ func runViewsBenchmark(events: Int, directory: String) throws {
     report("rewind to a random time (median)", rewind: median, unit: "ms", baseline: best * 1000,
            baselineName: "full rebuild", higherIsBetter: false, goal: "≤ 50 ms")
     print("  rewind p99 \(String(format1: p99)) ms over 200 random times; first pass with a snapshot every 100k events took \(String(format1: withSnapshots * 1000)) ms")
+
+    // Diff of two random times: two restores and two short replays, against two full rebuilds.
+    var diffLatencies: [Double] = []
+    var changedRows = 0
+    for _ in 0..<100 {
+        let from = Timestamp(milliseconds: Int64.random(in: first...last, using: &random))
+        let to = Timestamp(milliseconds: Int64.random(in: first...last, using: &random))
+        start = now()
+        changedRows += try ViewDiff.between(snapshotted, from: .time(from), to: .time(to)).count
+        diffLatencies.append(now() - start)
+    }
+    diffLatencies.sort()
+    report("diff of two random times (p50)", rewind: diffLatencies[diffLatencies.count / 2] * 1000, unit: "ms", baseline: 2 * best * 1000,
+           baselineName: "two full rebuilds", higherIsBetter: false, goal: "≤ 100 ms")
+    print("  diff p99 \(String(format1: diffLatencies[diffLatencies.count * 99 / 100] * 1000)) ms over 100 pairs; \(changedRows / 100) rows differ on average")
     log.close()
     // A fresh process, so its resident memory is the explorer's alone.
     let child = Process()

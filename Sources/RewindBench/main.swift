@@ -16,6 +16,8 @@ struct Arguments {
     var profileScan = false
     /// Only section 5 (views).
     var viewsOnly = false
+    /// Only section 5b (the table view against SQLite upserts).
+    var tablesOnly = false
     /// Only section 6, on an existing bank log (`--log`): run in a fresh process by section 5.
     var explorerOnly = false
     /// Only section 7 (one writer with followers, many producers).
@@ -45,6 +47,7 @@ struct Arguments {
             case "--dir": directory = iterator.next() ?? directory
             case "--profile-scan": profileScan = true
             case "--views-only": viewsOnly = true
+            case "--tables-only": tablesOnly = true
             case "--explorer-only": explorerOnly = true
             case "--concurrency-only": concurrencyOnly = true
             case "--interop-only": interopOnly = true
@@ -145,6 +148,7 @@ if let seek = arguments.kafkaSeek {
     try runKafkaSeekBenchmark(url: seek.url, topic: seek.topic, local: seek.local)
     exit(0)
 }
+if arguments.tablesOnly { try runAlone(runTablesBenchmark) }
 if arguments.natsOnly {
     try runAlone { try runNATSBenchmark(events: $0, publishEvents: min(arguments.publishEvents, $0), directory: $1) }
 }
@@ -397,6 +401,7 @@ final class LatencyBox: @unchecked Sendable {
 
 if !arguments.storageOnly {
     try runViewsBenchmark(events: arguments.events, directory: arguments.directory)
+    try runTablesBenchmark(events: arguments.events, directory: arguments.directory)
     try runConcurrencyBenchmark(events: arguments.events, directory: arguments.directory)
     try runInteropBenchmark(events: arguments.events, directory: arguments.directory)
     try runColdOpenBenchmark(options: arguments.cold, directory: arguments.directory)

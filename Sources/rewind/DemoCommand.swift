@@ -11,9 +11,9 @@ import Scenarios
 /// open on the first lesson. Without a terminal it prepares the log and prints what to try.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "A live event-sourcing demo in the explorer, with lessons: bank, ratings or pipeline.")
+        commandName: "demo", abstract: "A live event-sourcing demo in the explorer, with lessons: bank, ratings, pipeline, or cdc (a database as it was yesterday).")
 
-    @Argument(help: "bank (default), ratings or pipeline") var scenario: String = "bank"
+    @Argument(help: "bank (default), ratings, pipeline or cdc") var scenario: String = "bank"
     @Option(help: "Where to put the demo log (default: a new temporary directory).") var dir: String?
     @Option(help: "Events of history to generate first.") var events: Int = 20_000
     @Option(help: "Live events appended per second.") var rate: Double = 3
@@ -22,8 +22,8 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: [.customLong("no-lessons"), .customLong("no-tour")], help: "Start without the lesson box (T opens it).") var noLessons = false
 
     func validate() throws {
-        guard DemoScenario.named(scenario) != nil else {
-            throw ValidationError("unknown scenario '\(scenario)': one of \(DemoScenario.all.map(\.name).joined(separator: ", "))")
+        guard DemoScenario.named(scenario) != nil || scenario == DemoScenario.cdcName else {
+            throw ValidationError("unknown scenario '\(scenario)': one of \((DemoScenario.all.map(\.name) + [DemoScenario.cdcName]).joined(separator: ", "))")
         }
         if let lesson, !LessonCatalog.lessons(for: scenario).contains(where: { $0.id == lesson }) {
             throw ValidationError("no lesson '\(lesson)' in the \(scenario) demo: one of \(LessonCatalog.lessons(for: scenario).map(\.id).joined(separator: ", "))")
@@ -31,7 +31,9 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenario = DemoScenario.named(self.scenario)!
+        // cdc has no live producer and no lessons yet: a database's history opened at a time.
+        if scenario == DemoScenario.cdcName, !lessons { return try runCDC(try dir ?? makeTemporaryDirectory()) }
+        guard let scenario = DemoScenario.named(self.scenario) else { return }
         let catalog = LessonCatalog.lessons(for: scenario.name)
         if lessons {
             for (index, lesson) in catalog.enumerated() { Output.standard.line("\(index + 1). \(lesson.id)  \(lesson.name)") }
@@ -161,6 +163,9 @@ struct DemoScenario {
                      tryCommands: ["groups describe", "consume payments-flagged --max 5", "lineage balances payments BradA",
                                    "consume payments --at -1d --max 3"]),
     ]
+
+    /// `rewind demo cdc` (DemoCommand+CDC): Debezium change events, not one of these live scenarios.
+    static let cdcName = "cdc"
 
     static func named(_ name: String) -> DemoScenario? { all.first { $0.name == name } }
 

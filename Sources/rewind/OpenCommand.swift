@@ -1,5 +1,6 @@
 import ArgumentParser
 import EventLog
+import Projections
 import Explorer
 import LogSources
 
@@ -12,7 +13,7 @@ struct OpenCommand: ParsableCommand {
     @Argument(help: "Log directory or source URL (default: --dir).") var path: String?
     @OptionGroup var log: LogDirectoryOption
     @Flag(help: "Open for writing (takes the writer lock; repairs a torn tail).") var write = false
-    @Option(help: "View to show: balances, ratings, search.") var view: String = "balances"
+    @Option(help: "View to show: balances, ratings, search, table, a spec, or auto (the one that fits each topic).") var view: String = ViewCatalog.automaticName
     @Option(help: "Topic to start on.") var topic: String?
     @OptionGroup var decoding: DecodeOptions
 

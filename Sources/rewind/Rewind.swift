@@ -15,7 +15,7 @@ struct Rewind: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             TopicsCommand.self, ProduceCommand.self, ConsumeCommand.self, GroupsCommand.self,
-            VerifyCommand.self, RepairCommand.self, RetentionCommand.self, CompactCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self,
+            VerifyCommand.self, RepairCommand.self, RetentionCommand.self, CompactCommand.self, GenerateCommand.self, ViewCommand.self, LineageCommand.self, DiffCommand.self,
             ImportCommand.self, ExportCommand.self, MirrorCommand.self,
             OpenCommand.self, DemoCommand.self, ServeCommand.self,
         ]

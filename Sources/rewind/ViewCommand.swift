@@ -16,6 +16,11 @@ struct ViewPositionOptions: ParsableArguments {
     func target(log: LogSource, topic: String) throws -> FoldTarget {
         if let at { return .time(try TimeExpression.parse(at, now: WallClock.now())) }
         guard let offset else { return .end }
+        return try Self.eventTarget(offset, option: "--offset", log: log, topic: topic)
+    }
+
+    /// The event at OFFSET (one-partition topic) or PARTITION:OFFSET, as a fold target.
+    static func eventTarget(_ offset: String, option: String, log: LogSource, topic: String) throws -> FoldTarget {
         let parts = offset.split(separator: ":")
         let partitions = try log.partitionNumbers(of: topic)
         let partitionNumber: Int32
@@ -25,15 +30,15 @@ struct ViewPositionOptions: ParsableArguments {
             offsetText = parts[1]
         } else if parts.count == 1 {
             guard partitions.count == 1 else {
-                throw CommandFailure(message: "topic '\(topic)' has \(partitions.count) partitions: use --offset PARTITION:OFFSET")
+                throw CommandFailure(message: "topic '\(topic)' has \(partitions.count) partitions: use \(option) PARTITION:OFFSET")
             }
             partitionNumber = 0
             offsetText = parts[0]
         } else {
-            throw CommandFailure(message: "--offset '\(offset)': expected OFFSET or PARTITION:OFFSET")
+            throw CommandFailure(message: "\(option) '\(offset)': expected OFFSET or PARTITION:OFFSET")
         }
         guard let value = Int64(offsetText), partitions.contains(partitionNumber) else {
-            throw CommandFailure(message: "--offset '\(offset)': no such partition or not a number")
+            throw CommandFailure(message: "\(option) '\(offset)': no such partition or not a number")
         }
         let partition = TopicPartition(topic: topic, partition: partitionNumber)
         guard let record = try log.read(partition, from: Offset(value), maxRecords: 1).first, record.offset.rawValue == value else {
@@ -57,9 +62,11 @@ struct ViewCommand: ParsableCommand {
         commandName: "view",
         abstract: "A materialized view of a topic, now or as of a time or event.",
         discussion: """
-        NAME is a built-in view (balances, ratings, search) or a one-line spec, e.g.
+        NAME is a built-in view (balances, ratings, search, table) or a one-line spec, e.g.
           rewind view 'sum(amount) by account negate when type = "withdrawal"' payments
           rewind view 'count by type' payments --at -1d
+        `table` is the latest value per key (tombstones delete; JSON fields become columns; Debezium
+        change events fold as their source table).
         Snapshots (every --snapshot-every events) go to a cache outside the log, so rewinds are fast
         and a read-only log is never written.
         """)
@@ -89,7 +96,7 @@ struct ViewCommand: ParsableCommand {
             for row in selected { Output.standard.line(([row.key] + row.values.map(\.description)).map(csvField).joined(separator: ",")) }
         }
         let progress = materialized.progress
-        var summary = "\(progress.eventsApplied) events folded"
+        var summary = (materialized.caption.map { $0 + "; " } ?? "") + "\(progress.eventsApplied) events folded"
         if progress.duplicatesSkipped > 0 { summary += ", \(progress.duplicatesSkipped) duplicates skipped (event-id)" }
         for gap in progress.gaps { summary += "; gap: \(gap)" }
         Output.note(summary)
@@ -117,12 +124,7 @@ struct ViewCommand: ParsableCommand {
             JSONText.appendString(column, to: &out)
             out.append(UInt8(ascii: ":"))
             if index == 0 { JSONText.appendString(row.key, to: &out); continue }
-            switch row.values[index - 1] {
-            case let .int(value): JSONText.append(String(value), to: &out)
-            case let .double(value): JSONText.append(value.isFinite ? String(value) : "null", to: &out)
-            case let .text(value): JSONText.appendString(value, to: &out)
-            case .null: JSONText.append("null", to: &out)
-            }
+            ViewValueJSON.append(index - 1 < row.values.count ? row.values[index - 1] : .null, to: &out)
         }
         JSONText.append("}\n", to: &out)
         return out
@@ -151,14 +153,18 @@ struct LineageCommand: ParsableCommand {
         let materialized = try openView(view, log: source, topic: topic, decoding: decoding)
         let entries = try materialized.lineage(of: row, to: try position.target(log: source, topic: topic))
         guard !entries.isEmpty else { throw EventLogError(.notFound, "no event changed row '\(row)' of view \(view) on \(topic)") }
+        // A table's row is many fields: show them all, not only the first.
+        let wholeRows = materialized.viewID.hasPrefix(TableProjection.name)
+        func describe(_ row: ViewRow?, _ entry: LineageEntry?) -> String { LineageEntry.text(of: row, columns: entry?.columns ?? [], wholeRow: wholeRows) }
         for entry in entries {
-            let before = entry.before?.values.first?.description ?? "-"
-            let after = entry.after?.values.first?.description ?? "-"
+            let before = describe(entry.before, entry)
+            let after = describe(entry.after, entry)
             let delta = entry.delta.map { $0 >= 0 ? "+" + ViewValue.double($0).description : ViewValue.double($0).description } ?? ""
             let who = entry.headers.map { "\($0.key)=\($0.value.map { String(decoding: $0, as: UTF8.self) } ?? "null")" }.joined(separator: " ")
             let mark = entry.duplicate ? "  DUPLICATE (skipped)" : ""
-            Output.standard.line("\(TimeFormat.iso(Timestamp(milliseconds: entry.event.timestamp)))  p\(entry.event.partition)@\(entry.event.offset)  \(before) → \(after)  \(delta)\(mark)  key=\(entry.key ?? "null") \(who)  \(entry.value)")
+            let change = entry.change.map { $0 + "  " } ?? ""
+            Output.standard.line("\(TimeFormat.iso(Timestamp(milliseconds: entry.event.timestamp)))  p\(entry.event.partition)@\(entry.event.offset)  \(change)\(before) → \(after)  \(wholeRows ? "" : delta)\(mark)  key=\(entry.key ?? "null") \(who)  \(entry.value)")
         }
-        Output.standard.line("\(entries.count) events; \(row) is \(entries.last?.after?.values.first?.description ?? "-")")
+        Output.standard.line("\(entries.count) events; \(row) is \(wholeRows ? describe(entries.last?.after, entries.last) : entries.last?.after?.values.first?.description ?? "-")")
     }
 }

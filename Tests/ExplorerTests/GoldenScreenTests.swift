@@ -1,5 +1,6 @@
 @testable import Explorer
 import Foundation
+import Projections
 import TestSupport
 import XCTest
 
@@ -65,6 +66,34 @@ final class GoldenScreenTests: XCTestCase {
         state.focus = .view
         state.view.selected = 2
         assertGolden("view-focus", state)
+    }
+
+    /// After `m` and a move: changed rows marked Δ with each changed field's delta, a new row +,
+    /// a removed one counted in the title.
+    func testViewMarkShowsDeltasSinceTheMark() {
+        var state = fixtureState()
+        let now = state.view.rows
+        var then = now
+        then[0].values[0] = .double(1200) // BradA: +50 since the mark
+        then[0].values[1] = .int(39)
+        then.remove(at: 2) // EveL is new since the mark
+        then.append(ViewRow(key: "DanK", values: [.double(5), .int(1), .int(0), .int(0), .text("x")])) // gone since
+        state.view.mark = ViewMark(asOf: "p0@1100 11-16 22:00:00", columns: state.view.columns, rows: then)
+        state.view.changed = [:]
+        assertGolden("view-mark", state)
+    }
+
+    /// A `table` view of CDC rows: columns from the rows' fields, nested values compact.
+    func testTableView() {
+        var state = fixtureState()
+        state.view.name = "auto"
+        state.view.follower = ExplorerState.Follower(name: "view table → monolith.bank.customers", position: 40, end: 40)
+        state.view.columns = ["key", "id", "name", "city", "tags"]
+        state.view.rows = [
+            ViewRow(key: #"{"id":1}"#, values: [.int(1), .text("Ann"), .text("Oslo"), .json(#"["vip"]"#)]),
+            ViewRow(key: #"{"id":3}"#, values: [.int(3), .text("Cy"), .text("Nice"), .null]),
+        ]
+        assertGolden("view-table", state)
     }
 
     func testRebuilding() {

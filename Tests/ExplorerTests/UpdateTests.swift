@@ -77,6 +77,20 @@ final class UpdateTests: XCTestCase {
         XCTAssertEqual(state.view.changed["BradA"], state.tick)
     }
 
+    func testMarkTogglesAndKeepsTheRowsOfItsPosition() {
+        var state = fixtureState()
+        state.focus = .view
+        XCTAssertEqual(Explorer.update(&state, .key(.character("m"))), [])
+        XCTAssertEqual(state.view.mark?.rows.count, state.view.rows.count)
+        XCTAssertEqual(state.view.mark?.asOf, "p0@1195 11-17 03:06:40")
+        let marked = state.view.rows
+        state.view.rows[1].values[0] = .double(90)
+        XCTAssertEqual(state.view.mark?.cells(state.view.rows[1], columns: state.view.columns)?.prefix(2), ["ΔCarolM", "90 (+3)"])
+        XCTAssertNil(state.view.mark?.cells(marked[0], columns: state.view.columns))
+        _ = Explorer.update(&state, .key(.character("m")))
+        XCTAssertNil(state.view.mark)
+    }
+
     func testHighlightsFade() {
         var state = fixtureState()
         state.view.changed = ["BradA": 0]

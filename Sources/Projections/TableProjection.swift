@@ -1,0 +1,232 @@
+import EventLog
+import Payloads
+
+/// The `table` view: the latest value per key, for any topic — the table side of the
+/// stream–table duality (a changelog or compacted topic read as the table it describes).
+///
+/// - A record with a null value (a tombstone) deletes its key's row; records without a key are no
+///   row (Kafka's compaction refuses them too).
+/// - JSON object values become columns: the top-level fields in the order first seen, at most
+///   `ProjectionLimits.tableColumnsMax`; nested objects and arrays show compact. Any other value
+///   (text, a number, bytes) is the row's one `value` column.
+/// - CDC: a topic whose first value is a Debezium envelope folds as the source table: `c`/`r`/`u`
+///   set the row to `after`, `d` and tombstones delete it, `t` (truncate) empties the table. The
+///   mode is decided once per topic so a fold never depends on anything but the events folded.
+///
+/// The state keeps each row as its JSON text, not as cells: folding 10M events stores one string
+/// per event instead of one per field, and cells are made only for the rows shown.
+public struct TableProjection: Projection, ChangeLabeling {
+    public enum Mode: String, Codable, Sendable { case plain, cdc }
+
+    public struct State: Codable, Sendable, Equatable {
+        /// Row key → the row as a JSON object's text (`after` for CDC).
+        public var rows: [String: String] = [:]
+        /// Column names after the key, first seen first.
+        public var fields: [String] = []
+        /// More fields were seen than `ProjectionLimits.tableColumnsMax`.
+        public var fieldsDropped = false
+        /// Decided by the first non-null value.
+        public var mode: Mode?
+        /// `source.db`.`source.table` of the change events, first seen first.
+        public var sourceTables: [String] = []
+        public init() {}
+    }
+
+    public static let name = "table"
+    /// The column of values that are not JSON objects.
+    static let valueColumn = "value"
+
+    public init() {}
+    public var id: String { Self.name }
+    public var columns: [String] { ["key"] }
+    public func columns(of state: State) -> [String] { ["key"] + state.fields }
+    public func makeInitialState() -> State { State() }
+
+    /// What the rows are: "CDC of bank.customers" for change events, nil for a plain changelog.
+    public func caption(of state: State) -> String? {
+        guard state.mode == .cdc else { return nil }
+        return state.sourceTables.isEmpty ? "CDC table" : "CDC table " + state.sourceTables.joined(separator: ", ")
+    }
+
+    public func apply(_ event: EventView, to state: inout State) -> RowChange {
+        guard let value = event.value else {
+            guard let key = event.keyText else { return .none }
+            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+        }
+        if state.mode == nil { state.mode = DebeziumEnvelope.parse(value) != nil ? .cdc : .plain }
+        if state.mode == .cdc {
+            // Heartbeats and logical messages (`op: "m"`) share CDC topics and change no row.
+            guard let envelope = DebeziumEnvelope.parse(value) else { return .none }
+            return applyChange(envelope, key: event.key, to: &state)
+        }
+        guard let key = event.keyText else { return .none }
+        state.rows[key] = rowText(value, fields: &state)
+        return .row(key)
+    }
+
+    private func applyChange(_ envelope: DebeziumEnvelope, key rawKey: UnsafeRawBufferPointer?, to state: inout State) -> RowChange {
+        if let table = envelope.tableName, !state.sourceTables.contains(table), state.sourceTables.count < ProjectionLimits.cdcSourceTablesMax {
+            state.sourceTables.append(table)
+        }
+        if envelope.operation == .truncate {
+            let keys = Array(state.rows.keys)
+            state.rows = [:]
+            return keys.isEmpty ? .none : .rows(keys.sorted())
+        }
+        guard let key = Self.changeKey(rawKey) else { return .none }
+        switch envelope.operation {
+        case .create, .read, .update:
+            if let after = envelope.after {
+                state.rows[key] = rowText(after, fields: &state)
+                return .row(key)
+            }
+            // An update without `after` (a table without REPLICA IDENTITY FULL never sends one
+            // for deletes, but a broken connector might): the row is gone.
+            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+        case .delete, .truncate:
+            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+        }
+    }
+
+    /// The row key of a change event: the Kafka key as text, with the JSON converter's
+    /// `{"schema":…,"payload":…}` wrapper taken off (the payload is the primary key; the schema
+    /// is the same on every event and would make every key 300 bytes of noise).
+    static func changeKey(_ raw: UnsafeRawBufferPointer?) -> String? {
+        guard let raw else { return nil }
+        if raw.first == UInt8(ascii: "{"), let payload = JSONScanner.member("payload", in: raw), JSONScanner.member("schema", in: raw) != nil {
+            var out: [UInt8] = []
+            JSONText.appendBytes(payload, embedJSON: true, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        return String(decoding: raw, as: UTF8.self)
+    }
+
+    /// The stored text of a row, noting its fields; a value that is not an object becomes
+    /// `{"value": …}` so every row reads the same way.
+    private func rowText(_ value: UnsafeRawBufferPointer, fields state: inout State) -> String {
+        if state.fieldsDropped || state.fields.count >= ProjectionLimits.tableColumnsMax {
+            // At the limit: no field can be added, so skip the scan (rows() copes with a bad object).
+            if Self.startsObject(value) { return String(decoding: value, as: UTF8.self) }
+        } else {
+            var position = 0
+            let isObject = JSONScanner.forEachRawMember(value) { key, _ in
+                Self.noteField(key, at: position, in: &state)
+                position += 1
+                return true
+            }
+            if isObject { return String(decoding: value, as: UTF8.self) }
+        }
+        Self.noteField(name: Self.valueColumn, in: &state)
+        var out: [UInt8] = Array(#"{"value":"#.utf8)
+        JSONText.appendBytes(value, embedJSON: true, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @inline(__always)
+    private static func noteField(_ rawKey: UnsafeRawBufferPointer, at position: Int, in state: inout State) {
+        // Rows of one table share their field order: the field at the same position is the usual hit.
+        if position < state.fields.count, equals(rawKey, state.fields[position]) { return }
+        if state.fields.contains(where: { equals(rawKey, $0) }) { return }
+        let name: String
+        if rawKey.contains(UInt8(ascii: "\\")) {
+            var quoted: [UInt8] = [UInt8(ascii: "\"")]
+            quoted.append(contentsOf: rawKey)
+            quoted.append(UInt8(ascii: "\""))
+            guard let decoded = quoted.withUnsafeBytes(JSONScanner.decodeString) else { return }
+            name = decoded
+        } else {
+            name = String(decoding: rawKey, as: UTF8.self)
+        }
+        noteField(name: name, in: &state)
+    }
+
+    private static func noteField(name: String, in state: inout State) {
+        guard !state.fields.contains(name) else { return }
+        guard state.fields.count < ProjectionLimits.tableColumnsMax else {
+            state.fieldsDropped = true
+            return
+        }
+        state.fields.append(name)
+    }
+
+    @inline(__always)
+    private static func equals(_ raw: UnsafeRawBufferPointer, _ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { utf8 in utf8.count == raw.count && (raw.count == 0 || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0) }
+    }
+
+    private static func startsObject(_ value: UnsafeRawBufferPointer) -> Bool {
+        for byte in value where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 { return byte == UInt8(ascii: "{") }
+        return false
+    }
+
+    // MARK: Rows
+
+    public func rows(of state: State) -> [ViewRow] {
+        state.rows.keys.sorted().map { row($0, of: state)! }
+    }
+
+    public func row(_ key: String, of state: State) -> ViewRow? {
+        guard var text = state.rows[key] else { return nil }
+        var values = [ViewValue](repeating: .null, count: state.fields.count)
+        text.withUTF8 { utf8 in
+            let bytes = UnsafeRawBufferPointer(utf8)
+            let isObject = JSONScanner.forEachMember(bytes) { name, range in
+                if let index = state.fields.firstIndex(of: name) { values[index] = Self.cell(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+                return true
+            }
+            // Only an object past the column limit is stored unchecked; show it whole rather than lose it.
+            if !isObject, let index = state.fields.firstIndex(of: Self.valueColumn) {
+                values[index] = .text(String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        return ViewRow(key: key, values: values)
+    }
+
+    /// A JSON value as a cell: strings as their text, integers exact, nested values compact.
+    static func cell(_ raw: UnsafeRawBufferPointer) -> ViewValue {
+        switch raw.first {
+        case UInt8(ascii: "\"")?: return .text(JSONScanner.decodeString(raw) ?? String(decoding: raw, as: UTF8.self))
+        case UInt8(ascii: "{")?, UInt8(ascii: "[")?: return .json(compact(raw))
+        case UInt8(ascii: "n")?: return .null
+        case UInt8(ascii: "t")?, UInt8(ascii: "f")?: return .text(String(decoding: raw, as: UTF8.self))
+        default:
+            if let integer = JSONScanner.integer(raw) { return .int(integer) }
+            if let number = JSONScanner.number(raw) { return .double(number) }
+            return .text(String(decoding: raw, as: UTF8.self))
+        }
+    }
+
+    /// A JSON value without the whitespace outside its strings: nested values take one cell.
+    static func compact(_ raw: UnsafeRawBufferPointer) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var inString = false, escaped = false
+        for byte in raw {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                out.append(byte)
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+                out.append(byte)
+            } else if byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
+                out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    // MARK: Lineage
+
+    /// How an event changed its row: Debezium's `op`, or set/tombstone for a plain changelog.
+    func changeLabel(_ event: EventView) -> String? {
+        guard let value = event.value else { return "tombstone" }
+        if let envelope = DebeziumEnvelope.parse(value) { return "op=" + envelope.operation.letter }
+        return "set"
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,105 @@
+import CSQLite
+import EventLog
+import Glibc
+import Projections
+
+/// Section 5b: the `table` view (latest value per key). A changelog of `events` JSON rows over
+/// events/10 distinct keys (1M keys for 10M events, each updated ~10 times in scattered order, 1%
+/// tombstones), folded from offset 0, against SQLite applying the same rows as
+/// `INSERT OR REPLACE` / `DELETE` on a keyed table (WAL, 10k-row transactions).
+func runTablesBenchmark(events: Int, directory: String) throws {
+    let keys = max(1, events / 10)
+    print("\n5b. tables: rebuild `table` from \(events) changelog events over \(keys) keys")
+    let logDirectory = directory + "/changelog"
+    try? FileSystem.removeTree(logDirectory)
+    let log = try EventLog.open(logDirectory, mode: .readWrite, create: true)
+    defer { log.close() }
+    try log.createTopic("customers", config: TopicConfig(partitions: 1, segmentBytes: 256 << 20))
+    var database: OpaquePointer?
+    let databasePath = directory + "/changelog.sqlite"
+    for suffix in ["", "-wal", "-shm"] { try? FileSystem.remove(databasePath + suffix) }
+    sqlite3_open(databasePath, &database)
+    defer { sqlite3_close(database) }
+    sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE customers(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;", nil, nil, nil)
+    var upsert: OpaquePointer?, delete: OpaquePointer?
+    sqlite3_prepare_v2(database, "INSERT OR REPLACE INTO customers VALUES (?, ?)", -1, &upsert, nil)
+    sqlite3_prepare_v2(database, "DELETE FROM customers WHERE key = ?", -1, &delete, nil)
+    let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    let statuses = ["new", "active", "suspended", "closed"]
+    var sqliteSeconds = 0.0
+    var n = 0
+    while n < events {
+        let count = min(10_000, events - n)
+        let chunk: [ProducerRecord] = (n..<(n + count)).map { index in
+            // A multiplicative hash spreads updates of a key over the whole log.
+            let id = Int((UInt64(index) &* 2_654_435_761) % UInt64(keys))
+            let key = Array("c\(id)".utf8)
+            let value: [UInt8]? = index % 100 == 99 ? nil
+                : Array(#"{"id":\#(id),"name":"customer \#(id)","status":"\#(statuses[index % 4])","amount":\#(index % 1000),"city":"Oslo"}"#.utf8)
+            return ProducerRecord(key: key, value: value, timestamp: Timestamp(milliseconds: baseTime + Int64(index)))
+        }
+        _ = try log.append(chunk, to: "customers")
+        let start = now()
+        sqlite3_exec(database, "BEGIN", nil, nil, nil)
+        for record in chunk {
+            let statement = record.value == nil ? delete : upsert
+            record.key!.withUnsafeBytes { _ = sqlite3_bind_text(statement, 1, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count), transient) }
+            record.value?.withUnsafeBytes { _ = sqlite3_bind_text(statement, 2, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count), transient) }
+            sqlite3_step(statement)
+            sqlite3_reset(statement)
+        }
+        sqlite3_exec(database, "COMMIT", nil, nil, nil)
+        sqliteSeconds += now() - start
+        n += count
+    }
+    sqlite3_finalize(upsert)
+    sqlite3_finalize(delete)
+    malloc_trim(0)
+
+    var best = Double.infinity
+    var rssGrowth = 0.0
+    var rowCount = 0
+    for _ in 0..<2 {
+        let rssBefore = residentMegabytes()
+        var runner: ViewRunner<TableProjection>? = try ViewRunner(log: log, topic: "customers", projection: TableProjection(), snapshots: nil,
+                                                                  snapshotEveryEvents: 0, dedupWindow: 0)
+        let start = now()
+        try runner!.run()
+        best = min(best, now() - start)
+        rssGrowth = max(rssGrowth, residentMegabytes() - rssBefore)
+        rowCount = runner!.state.rows.count
+        precondition(runner!.progress.eventsApplied == Int64(events))
+        runner = nil
+        malloc_trim(0)
+    }
+    var count: OpaquePointer?
+    sqlite3_prepare_v2(database, "SELECT COUNT(*) FROM customers", -1, &count, nil)
+    sqlite3_step(count)
+    let sqliteRows = Int(sqlite3_column_int64(count, 0))
+    sqlite3_finalize(count)
+    precondition(sqliteRows == rowCount, "table view has \(rowCount) rows, SQLite \(sqliteRows)")
+    report("rebuild table (\(events / 1_000_000)M events, \(keys / 1000)k keys)", rewind: best * 1000, unit: "ms", baseline: sqliteSeconds * 1000,
+           baselineName: "SQLite INSERT OR REPLACE of the same rows", higherIsBetter: false, goal: "≤ 2 s")
+    print("  fold rate: \(format(Double(events) / best)) events/s; \(rowCount) rows; resident memory grows \(String(format1: rssGrowth)) MB during the fold, peak (VmHWM, whole process) \(String(format1: peakResidentMegabytes())) MB")
+}
+
+/// The process's peak resident set (VmHWM), in MB.
+func peakResidentMegabytes() -> Double {
+    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), file) != nil {
+        let text = String(cString: line)
+        if text.hasPrefix("VmHWM:") { return (Double(text.dropFirst(6).trimmingCharacters(in: " kB\n\t")) ?? 0) / 1024 }
+    }
+    return 0
+}
+
+private extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
