@@ -55,7 +55,11 @@ public final class KafkaServer: @unchecked Sendable {
         // tests use 6 s) is noticed within a quarter second of ending.
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "rewind.kafka.expiry"))
         timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250))
-        timer.setEventHandler { broker.groups.expireMembers() }
+        let publisher = broker.log.isRewindLog ? LiveMembersPublisher(logDirectory: broker.log.directory, logger: broker.logger) : nil
+        timer.setEventHandler {
+            broker.groups.expireMembers()
+            publisher?.update(broker.groups)
+        }
         timer.resume()
         expiryTimer = timer
     }

@@ -38,6 +38,9 @@ struct Arguments {
     /// Only section 9 (open → first frame, cold and warm page cache).
     var coldOnly = false
     var cold = ColdOpenOptions()
+    /// Only the compaction benchmark, on a topic of `compactionMegabytes` MB.
+    var compactionOnly = false
+    var compactionMegabytes = 1024
 
     init() {
         var iterator = CommandLine.arguments.dropFirst().makeIterator()
@@ -60,6 +63,8 @@ struct Arguments {
             case "--kafka-seek": kafkaSeek = (iterator.next() ?? "", iterator.next() ?? "", iterator.next() ?? "")
             case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
             case "--cold-only": coldOnly = true
+            case "--compaction-only": compactionOnly = true
+            case "--compaction-mb": compactionMegabytes = Int(iterator.next() ?? "") ?? compactionMegabytes
             // Quick iterations: e.g. --cold-sizes 20000,1000000 --cold-kafka-mb 0 --cold-partitions 60.
             case "--cold-sizes": cold.sizes = (iterator.next() ?? "").split(separator: ",").compactMap { Int($0) }
             case "--cold-kafka-mb": cold.kafkaBytes = (Int(iterator.next() ?? "") ?? 1200) * 1_000_000
@@ -140,6 +145,7 @@ func runAlone(_ section: (Int, String) throws -> Void) throws -> Never {
     exit(0)
 }
 if arguments.interopOnly { try runAlone(runInteropBenchmark) }
+if arguments.compactionOnly { try runAlone { try runCompactionBenchmark(megabytes: arguments.compactionMegabytes, directory: $1) } }
 if arguments.coldOnly { try runAlone { try runColdOpenBenchmark(options: arguments.cold, directory: $1) } }
 if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
 if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }

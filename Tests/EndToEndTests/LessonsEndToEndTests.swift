@@ -42,6 +42,15 @@ final class LessonsEndToEndTests: XCTestCase {
     }
 
     /// The integers after `prefix` in `text`, e.g. numbers(after: "from offset ", …).
+    /// The lag the topics pane shows for `group`: on the line under the group's name, in the left
+    /// pane only (the view pane beside it has a lag figure of its own).
+    func groupLag(_ group: String, on screen: String) -> Int? {
+        let lines = screen.components(separatedBy: "\n")
+        guard let row = lines.firstIndex(where: { $0.contains(group) }), row + 1 < lines.count else { return nil }
+        let leftPane = lines[row + 1].split(separator: "│", omittingEmptySubsequences: false).dropFirst().first.map(String.init) ?? ""
+        return number(after: "lag ", in: leftPane)
+    }
+
     func number(after prefix: String, in text: String) -> Int? {
         guard let range = text.range(of: prefix) else { return nil }
         return Int(text[range.upperBound...].prefix { $0.isNumber })
@@ -111,7 +120,7 @@ final class LessonsEndToEndTests: XCTestCase {
         let session = try demo("--lesson consumer-lag")
         session.waitFor("the lag lesson") { $0.contains("Lesson 6/9 Consumer lag") && $0.contains("pipeline.flagger") }
         // Paused, the group's lag grows with the producer (10 events/s); then c resumes it.
-        session.waitFor("the lag to grow", timeout: 10) { (self.number(after: "lag ", in: $0.components(separatedBy: "pipeline.flagger").last ?? "") ?? 0) >= 12 }
+        session.waitFor("the lag to grow", timeout: 10) { (self.groupLag("pipeline.flagger", on: $0) ?? 0) >= 12 }
         try session.send("c")
         var screen = done("Lesson 6/9 Consumer lag", session)
         var text = lessonText(screen)

@@ -25,11 +25,18 @@ public enum FetchedBatches {
         let end: BatchWalkEnd = bytes.withUnsafeBytes { raw in
             walkBatches(raw, from: 0) { walked in
                 let batchEnd = Offset(walked.header.lastOffset).advanced(by: 1)
+                let slice = UnsafeRawBufferPointer(rebasing: raw[walked.position..<(walked.position + walked.header.totalSize)])
                 if !walked.isLegacy && walked.header.isControl {
+                    // A marker decides whether a transaction's records count: a damaged one is an error too.
+                    do {
+                        _ = try RecordBatch.validate(slice)
+                    } catch {
+                        failure = EventLogError(.corruptBatch, "control batch: \(error)", path: source, position: Int64(walked.position))
+                        return false
+                    }
                     nextOffset = max(nextOffset ?? batchEnd, batchEnd)
                     return true
                 }
-                let slice = UnsafeRawBufferPointer(rebasing: raw[walked.position..<(walked.position + walked.header.totalSize)])
                 do {
                     _ = try decoder.forEachRecord(slice, path: source, position: walked.position) { view, header in
                         if view.offset < start { return true }
