@@ -9,7 +9,7 @@ struct GroupsCommand: ParsableCommand {
         Groups are Rewind's own commits, a captured broker's __consumer_offsets, or over nats://
         a stream's durable consumers (committed = ack floor + 1, the next sequence it reads).
         """,
-        subcommands: [List.self, Describe.self])
+        subcommands: [List.self, Describe.self, GroupsReset.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List consumer groups.")

@@ -80,8 +80,11 @@ struct ViewCommand: ParsableCommand {
     @Option(help: "table, json or csv.") var format: Format = .table
     @Option(help: "Only rows whose key contains this text.") var rows: String?
     @OptionGroup var decoding: DecodeOptions
+    @Flag(help: "Also fold what a compacted copy of the topic would keep (latest record per key) and show the difference.") var asIfCompacted = false
 
     func run() throws {
+        // A compacted copy is written by the engine: only the embedded log can be compacted.
+        if asIfCompacted { return try runAsIfCompacted(try log.openForReading()) }
         let source = try log.openSource()
         defer { source.close() }
         let materialized = try openView(view, log: source, topic: topic, decoding: decoding)
@@ -102,7 +105,7 @@ struct ViewCommand: ParsableCommand {
         Output.note(summary)
     }
 
-    private func printTable(_ view: MaterializedView, _ rows: [ViewRow]) {
+    func printTable(_ view: MaterializedView, _ rows: [ViewRow]) {
         let header = view.columns
         let cells = rows.map { [$0.key] + $0.values.map(\.description) }
         var widths = header.map(\.count)
