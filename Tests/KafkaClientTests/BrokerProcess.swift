@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import XCTest
 
 /// A real Kafka-protocol broker on a free loopback port, started by the test and stopped when it
@@ -31,7 +32,7 @@ final class BrokerProcess: @unchecked Sendable {
 
     init(_ kind: Kind, port: Int? = nil) throws {
         self.kind = kind
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? LoopbackPort.free()
         directory = NSTemporaryDirectory() + "kclient-\(kind.rawValue)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         outputPath = directory + ".output.txt"
@@ -61,7 +62,7 @@ final class BrokerProcess: @unchecked Sendable {
         process.standardError = log
         try process.run()
         self.process = process
-        try waitUntil(timeoutSeconds: 15, "\(kind) listening on \(port)") { Self.canConnect(self.port) || !process.isRunning }
+        try waitUntil(timeoutSeconds: 15, "\(kind) listening on \(port)") { LoopbackPort.isListening(self.port) || !process.isRunning }
         guard process.isRunning else { throw NSError(domain: "\(kind) exited at start: \(output)", code: 1) }
     }
 
@@ -82,45 +83,6 @@ final class BrokerProcess: @unchecked Sendable {
         kill()
         try? FileManager.default.removeItem(atPath: directory)
         try? FileManager.default.removeItem(atPath: outputPath)
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// Binds port 0 and returns what the kernel chose (released at once).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw NSError(domain: "bind failed", code: Int(errno)) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// Polls `condition` every 20 ms until it holds; fails with `what` after the timeout.
-func waitUntil(timeoutSeconds: Double, _ what: String, _ condition: () -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeoutSeconds)
-    while !condition() {
-        if Date() > deadline { throw NSError(domain: "timed out after \(timeoutSeconds) s waiting for \(what)", code: 1) }
-        usleep(20_000)
     }
 }
 

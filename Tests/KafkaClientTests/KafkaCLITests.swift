@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import Interop
 import KafkaClient
+import TestSupport
 import XCTest
 
 /// The real `rewind` binary over `--dir kafka://…`: the commands users run, against real brokers.

@@ -2,6 +2,7 @@ import EventLog
 import Foundation
 import Interop
 import KafkaClient
+import TestSupport
 import XCTest
 
 /// `KafkaSource` against real brokers on loopback (`rewind serve` and tansu), fed by confluent-kafka.
@@ -107,7 +108,7 @@ final class KafkaSourceTests: XCTestCase {
 
     /// One line naming the broker: connection refused, unknown topic.
     func testErrorsNameTheBrokerAndTopic() throws {
-        let port = try BrokerProcess.freePort()
+        let port = try LoopbackPort.free()
         XCTAssertThrowsError(try KafkaSource(parsing: "kafka://127.0.0.1:\(port)", decompressor: KafkaCodecs())) { error in
             XCTAssertEqual("\(error)", "kafka://127.0.0.1:\(port): connection refused")
         }

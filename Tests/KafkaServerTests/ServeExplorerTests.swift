@@ -10,7 +10,7 @@ final class ServeExplorerTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") else { throw XCTSkip("tmux is not installed") }
         let directory = try TemporaryDirectory("rewind-serve-tty")
         defer { directory.remove() }
-        let port = try ServeProcess.freePort()
+        let port = try LoopbackPort.free()
         let session = try TmuxSession(command: "REWIND_CACHE_DIR=\(directory.appending("cache")) \(ServeProcess.binary.path) serve --dir \(directory.appending("log")) --listen 127.0.0.1:\(port); echo SERVE-EXITED $?; sleep 120",
                                       width: 130, height: 30)
         session.waitFor("the status in the header") { $0.contains("⇄ 127.0.0.1:\(port) 0 clients") }

@@ -65,7 +65,7 @@ final class JetStreamCLITests: XCTestCase {
         let missing = try run(["consume", "NOPE", "--dir", server.url])
         XCTAssertEqual(missing.status, 1)
         XCTAssertEqual(missing.stderr, "rewind: error: \(server.url) stream NOPE: stream not found\n")
-        let port = try NATSServerProcess.freePort()
+        let port = try LoopbackPort.free()
         let unreachable = try run(["topics", "list", "--dir", "nats://127.0.0.1:\(port)"])
         XCTAssertEqual(unreachable.stderr, "rewind: error: nats://127.0.0.1:\(port): cannot connect (connection refused)\n")
     }

@@ -14,7 +14,7 @@ final class JetStreamClusterTests: XCTestCase {
     override func setUpWithError() throws {
         try NATSServerProcess.require()
         directory = try TemporaryDirectory("rewind-nats-cluster")
-        let clusterPorts = try (0..<3).map { _ in try NATSServerProcess.freePort() }
+        let clusterPorts = try (0..<3).map { _ in try LoopbackPort.free() }
         for index in 0..<3 {
             nodes.append(try NATSServerProcess(name: "n\(index + 1)", directory: directory.path,
                                                cluster: (name: "rewind", routes: clusterPorts, port: clusterPorts[index])))

@@ -181,7 +181,7 @@ final class JetStreamInteropTests: XCTestCase {
 
     func testErrorsAUserCanActOn() throws {
         // Unreachable.
-        let closedPort = try NATSServerProcess.freePort()
+        let closedPort = try LoopbackPort.free()
         XCTAssertThrowsError(try JetStreamSource(url: try NATSURL(parsing: "nats://127.0.0.1:\(closedPort)"))) { error in
             XCTAssertEqual((error as? NATSError)?.code, .unreachable)
             XCTAssertTrue("\(error)".contains("127.0.0.1:\(closedPort)"), "\(error)")

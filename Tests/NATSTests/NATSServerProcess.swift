@@ -29,7 +29,7 @@ final class NATSServerProcess: @unchecked Sendable {
     init(name: String, directory: String, jetStream: Bool = true, extra: [String] = [], cluster: (name: String, routes: [Int], port: Int)? = nil,
          port: Int? = nil) throws {
         self.name = name
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? LoopbackPort.free()
         self.clusterPort = cluster?.port
         storeDirectory = directory + "/" + name
         try? FileManager.default.createDirectory(atPath: storeDirectory, withIntermediateDirectories: true)
@@ -77,43 +77,11 @@ final class NATSServerProcess: @unchecked Sendable {
 
     private func waitForPort() throws {
         for _ in 0..<200 {
-            if Self.canConnect(port) { return }
+            if LoopbackPort.isListening(port) { return }
             if let process, !process.isRunning { throw NSError(domain: "nats-server \(name) exited: \(arguments)", code: 1) }
             usleep(25_000)
         }
         throw NSError(domain: "nats-server \(name) did not listen on \(port)", code: 1)
-    }
-
-    static func canConnect(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// Binds port 0 and returns what the kernel chose (released at once; a race is possible but
-    /// rare, and start() fails loudly if another process took it).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw NSError(domain: "bind failed", code: Int(errno)) }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
