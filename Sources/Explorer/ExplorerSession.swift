@@ -21,11 +21,13 @@ public final class ExplorerSession {
     /// Where the view is folding to, while a sync is still catching up.
     private var pendingSync: (target: FoldTarget, asOf: String)?
 
-    /// Events folded in the key press that moved the cursor (~3 ms at 6M events/s, so the frame
-    /// stays inside the 10 ms budget however far the cursor jumped) …
-    public var viewSliceEvents: Int64 = 20_000
-    /// … and per 100 ms tick afterwards while the view catches up (~9 ms of each tick).
-    public var catchUpSliceEvents: Int64 = 60_000
+    /// Events folded in the key press that moved the cursor: ~2.5 ms at the explorer's fold rate
+    /// (~1M events/s with dedupe and checkpoints, on a core shared with the background verify), so
+    /// a key's frame stays inside its 5 ms budget however far the cursor jumped …
+    public var viewSliceEvents: Int64 = 2_500
+    /// … and per idle slice afterwards (the runner sends `.idle` whenever no key is waiting, and a
+    /// key that arrives waits for at most one slice) or per 100 ms tick, until the view is there.
+    public var catchUpSliceEvents: Int64 = 4_000
 
     /// Longest scan one search or filter may make per key press, so input never waits long.
     static let scanEventsMax = 2_000_000

@@ -217,6 +217,8 @@ public struct ExplorerState: Hashable, Sendable {
         topic.partitions.count > Self.partitionsShownMax && !expandedTopics.contains(topic.name)
     }
     public var currentEvent: EventRow? { events.first { $0.offset == cursor } }
+    /// The view is still folding towards the cursor: the runner hands it idle slices.
+    public var hasBackgroundWork: Bool { view.catchingUp && view.mode == .asOfCursor }
     /// Rows of the events pane for the current terminal size (also the PgUp/PgDn step).
     public var eventsPageSize: Int {
         let events = Layout(width: width, height: height, dock: Explorer.lessonBoxHeight(self, width: width, height: height)).events

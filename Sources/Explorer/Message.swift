@@ -6,6 +6,10 @@ public enum Message: Hashable, Sendable {
     case key(Key)
     case resize(width: Int, height: Int)
     case tick
+    /// No input is waiting: background work (a view catching up after a far jump) may take one
+    /// short slice. The runner sends it between keys, so catching up runs at fold speed while a
+    /// key never waits for more than a slice.
+    case idle
     case topicsLoaded([ExplorerState.TopicEntry], followers: [ExplorerState.Follower])
     case eventsLoaded(rows: [ExplorerState.EventRow], cursor: Int64)
     case timelineLoaded(buckets: [Int], start: Int64, end: Int64)

@@ -18,6 +18,7 @@ public enum Explorer {
             state.height = height
             return reloadEvents(state)
         case .tick: return tick(&state)
+        case .idle: return state.hasBackgroundWork ? [.continueViewSync] : []
         case let .topicsLoaded(topics, followers): return topicsLoaded(topics, followers, &state)
         case let .eventsLoaded(rows, cursor):
             state.events = rows
@@ -99,7 +100,7 @@ public enum Explorer {
         state.view.changed = state.view.changed.filter { state.tick - $0.value < highlightTicks }
         var effects: [Effect] = []
         if case .rebuilding(paused: false) = state.view.mode { effects.append(.rebuildStep(events: state.view.eventsPerTick)) }
-        if state.view.catchingUp, state.view.mode == .asOfCursor { effects.append(.continueViewSync) }
+        if state.hasBackgroundWork { effects.append(.continueViewSync) }
         if state.view.syncPending {
             state.view.syncPending = false
             effects += syncView(state)

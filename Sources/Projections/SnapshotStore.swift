@@ -27,13 +27,43 @@ public struct ViewSnapshot<State: Codable>: Codable {
     /// it from `recentEventIDs` re-hashes the whole window.
     var deduplicator: Deduplicator?
 
-    enum CodingKeys: String, CodingKey { case header, recentEventIDs, state }
+    /// `recentEventIDs` is written as the base64 of its little-endian bytes: as a JSON array of
+    /// 10,000 numbers it took JSONEncoder ~10 ms a snapshot, on the core the explorer's key
+    /// presses share (a quarter of the CPU of a session stepping through a big log).
+    /// `recentEventIDs` as an array (snapshots written before) still reads.
+    enum CodingKeys: String, CodingKey { case header, recentEventIDs, recentEventIDsBase64, state }
 
     init(header: SnapshotHeader, recentEventIDs: [UInt64], state: State, deduplicator: Deduplicator? = nil) {
         self.header = header
         self.recentEventIDs = recentEventIDs
         self.state = state
         self.deduplicator = deduplicator
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        header = try container.decode(SnapshotHeader.self, forKey: .header)
+        state = try container.decode(State.self, forKey: .state)
+        if let packed = try container.decodeIfPresent(String.self, forKey: .recentEventIDsBase64) {
+            guard let bytes = Data(base64Encoded: packed), bytes.count % 8 == 0 else {
+                throw DecodingError.dataCorruptedError(forKey: .recentEventIDsBase64, in: container, debugDescription: "not base64 of 8-byte ids")
+            }
+            recentEventIDs = bytes.withUnsafeBytes { raw in (0..<raw.count / 8).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) } }
+        } else {
+            recentEventIDs = try container.decode([UInt64].self, forKey: .recentEventIDs)
+        }
+        deduplicator = nil
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(header, forKey: .header)
+        var bytes = Data(count: recentEventIDs.count * 8)
+        bytes.withUnsafeMutableBytes { raw in
+            for (index, id) in recentEventIDs.enumerated() { raw.storeBytes(of: id.littleEndian, toByteOffset: index * 8, as: UInt64.self) }
+        }
+        try container.encode(bytes.base64EncodedString(), forKey: .recentEventIDsBase64)
+        try container.encode(state, forKey: .state)
     }
 }
 

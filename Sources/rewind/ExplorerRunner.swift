@@ -48,16 +48,26 @@ enum ExplorerRunner {
         }
         feed(initialEffects)
         var nextTick = monotonicSeconds() + 0.1
+        var lastPaint = 0.0
+        var idleTurn = false
         while true {
             session.drain(&pending, into: &state)
             if state.quitting || terminalStopRequested != 0 { break }
-            terminal.paint(Explorer.render(state, width: state.width, height: state.height))
-            let waitMs = max(0, Int((nextTick - monotonicSeconds()) * 1000))
+            // Idle slices repaint at most 20 times a second: the progress shows, the fold keeps the CPU.
+            if !idleTurn || monotonicSeconds() - lastPaint >= 0.05 {
+                terminal.paint(Explorer.render(state, width: state.width, height: state.height))
+                lastPaint = monotonicSeconds()
+            }
+            let waitMs = state.hasBackgroundWork ? 0 : max(0, Int((nextTick - monotonicSeconds()) * 1000))
+            idleTurn = false
             if let input = terminal.read(timeoutMs: waitMs) {
                 switch input {
                 case let .key(key): feed(Explorer.update(&state, .key(key)))
                 case let .resize(width, height): feed(Explorer.update(&state, .resize(width: width, height: height)))
                 }
+            } else if state.hasBackgroundWork, monotonicSeconds() < nextTick {
+                idleTurn = true
+                feed(Explorer.update(&state, .idle))
             }
             if monotonicSeconds() >= nextTick {
                 onTick?(&state)

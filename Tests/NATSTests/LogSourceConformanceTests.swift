@@ -125,6 +125,9 @@ final class LogSourceConformanceTests: XCTestCase {
             XCTAssertEqual(fromStream, try embedded.offset(forTimestamp: probe, in: partition), "seek to \(probe)")
             let expected = records.first { $0.timestamp >= probe }?.offset ?? Offset(Int64(Self.events + 1))
             XCTAssertEqual(fromStream, expected, "seek to \(probe)")
+            // The server's own answer: a by_start_time consumer positions itself there.
+            let server = try (stream as! JetStreamSource).jetStream.sequence(forTime: probe, in: "ORDERS")
+            XCTAssertEqual(fromStream.rawValue, Int64(server), "seek to \(probe) against by_start_time")
         }
         let streamSummary = try stream.summary(of: partition)
         let embeddedSummary = try embedded.summary(of: partition)

@@ -1,0 +1,97 @@
+@testable import NATS
+import TestSupport
+import XCTest
+
+/// The seek's search against a linear scan, over streams shaped like the ones Rewind meets:
+/// even, bursty, with runs of equal times, with deleted messages (single and in long runs).
+final class TimeSeekTests: XCTestCase {
+    struct Stream {
+        var first: UInt64
+        var times: [Int64?] // index 0 is sequence `first`; nil: deleted
+
+        func time(_ sequence: UInt64) -> Int64? { times[Int(sequence - first)] }
+        var last: UInt64 { first + UInt64(times.count) - 1 }
+
+        func expected(_ target: Int64) -> UInt64 {
+            for (index, time) in times.enumerated() where time.map({ $0 >= target }) ?? false { return first + UInt64(index) }
+            return last + 1
+        }
+    }
+
+    func makeStream(_ random: inout SeededRandom) -> Stream {
+        let count = [1, 2, 3, 50, 101, 102, 1_000, 20_000, 100_000][Int.random(in: 0..<9, using: &random)]
+        var time = Int64.random(in: 0...1_000_000, using: &random)
+        let shape = Int.random(in: 0..<4, using: &random)
+        var times: [Int64?] = []
+        times.reserveCapacity(count)
+        for index in 0..<count {
+            switch shape {
+            case 0: time += 10 // even
+            case 1: time += Int64.random(in: 0...3, using: &random) == 0 ? Int64.random(in: 1...50_000, using: &random) : 0 // bursts of equal times
+            case 2: time += index % 1_000 < 10 ? 100_000 : 1 // mostly dense, a few far jumps
+            default: time += Int64.random(in: 0...100, using: &random)
+            }
+            times.append(time)
+        }
+        // Deleted messages: a few singles and, sometimes, a long run.
+        for _ in 0..<Int.random(in: 0...5, using: &random) where count > 2 { times[Int.random(in: 0..<count, using: &random)] = nil }
+        if count > 500, Bool.random(using: &random) {
+            let start = Int.random(in: 0..<(count - 300), using: &random)
+            for index in start..<(start + Int.random(in: 100...300, using: &random)) { times[index] = nil }
+        }
+        return Stream(first: UInt64.random(in: 1...1_000, using: &random), times: times)
+    }
+
+    func testSearchEqualsALinearScan() throws {
+        var random = SeededRandom.fromEnvironment()
+        for round in 0..<60 {
+            let stream = makeStream(&random)
+            var probes = 0
+            let seek = TimeSeek(
+                probe: { sequences in
+                    probes += 1
+                    XCTAssertLessThanOrEqual(sequences.count, Int(TimeSeek.finalWindowMax), "one round trip asks for a bounded number of messages")
+                    return sequences.map { stream.time($0) }
+                },
+                firstStored: { from, last in
+                    probes += 1
+                    return (from...last).lazy.compactMap { sequence in stream.time(sequence).map { (sequence, $0) } }.first
+                })
+            let known = stream.times.compactMap { $0 }
+            var targets = [Int64.min / 2, Int64.max / 2]
+            if let low = known.first, let high = known.last {
+                targets += [low, low - 1, high, high + 1]
+                for _ in 0..<20 { targets.append(Int64.random(in: (low - 5)...(high + 5), using: &random)) }
+                for _ in 0..<10 { targets.append(known.randomElement(using: &random)!) }
+            }
+            for target in targets {
+                probes = 0
+                let found = try seek.search(target, first: stream.first, last: stream.last)
+                XCTAssertEqual(found.sequence, stream.expected(target), "round \(round): \(stream.times.count) messages, target \(target)")
+                XCTAssertEqual(found.roundTrips, probes)
+                // Never worse than bisection by more than a constant (the fallback keeps it logarithmic).
+                let bound = 2 * Int(log2(Double(max(2, stream.times.count)))) + 4
+                XCTAssertLessThanOrEqual(found.roundTrips, bound, "round \(round): \(stream.times.count) messages, target \(target)")
+            }
+        }
+    }
+
+    /// Evenly spread times (what a mirrored topic mostly looks like): a handful of round trips on a
+    /// million messages, where bisection took twenty.
+    func testEvenTimesTakeAFewRoundTrips() throws {
+        let stream = Stream(first: 1, times: (0..<1_000_000).map { Int64($0) * 13 + Int64($0 % 7) })
+        let seek = TimeSeek(probe: { $0.map { stream.time($0) } }, firstStored: { from, _ in stream.time(from).map { (from, $0) } })
+        var random = SeededRandom(seed: 42)
+        for _ in 0..<200 {
+            let target = Int64.random(in: 0...13_000_000, using: &random)
+            let found = try seek.search(target, first: 1, last: 1_000_000)
+            var low = 0, high = stream.times.count // no holes: the times are sorted
+            while low < high {
+                let middle = (low + high) / 2
+                if stream.times[middle]! >= target { high = middle } else { low = middle + 1 }
+            }
+            XCTAssertEqual(found.sequence, UInt64(low) + 1)
+            XCTAssertLessThanOrEqual(found.roundTrips, 5, "target \(target)")
+        }
+    }
+}
