@@ -127,7 +127,7 @@ final class LessonsEndToEndTests: XCTestCase {
         session.waitFor("the shell after quitting") { $0.contains("RW-EXITED") }
     }
 
-    func testConsumerLagCQRSAndDuplicates() throws {
+    func testConsumerLagCQRSDuplicatesRetentionAndCompaction() throws {
         let session = try demo("--lesson consumer-lag")
         session.waitFor("the lag lesson") { $0.contains("Lesson 6/10 Consumer lag") && $0.contains("pipeline.flagger") }
         // Paused, the group's lag grows with the producer (10 events/s); then c resumes it.
