@@ -30,7 +30,7 @@ public enum LessonCatalog {
                pane: .topics, follow: true,
                task: "The lesson stopped the fraud flagger (group pipeline.flagger): payments pile up behind its committed offsets and its lag grows in Consumers & views. Once it has grown, press c to start a new flagger.",
                goal: .resumedFromCommit(group: "pipeline.flagger", growth: 8),
-               explanation: "Stopped, the flagger fell behind: lag {from.lag} → {peakLag}. The new flagger had only the log: it rebuilt its state from payments, resumed at its committed position {resumedFrom} and read {processed} events up to {committedAfter} ({unaccounted} skipped or read twice), flagging {published}. payments-flagged holds {flagsTotal} flags with {flagsDistinct} distinct event-ids: a crash between publishing and committing never yields a duplicate."),
+               explanation: "Stopped, the flagger fell behind: lag {from.lag} → {peakLag}. The new flagger had only the log: it rebuilt its state from payments, resumed at its committed position {resumedFrom} and read {processed} events up to {committedAfter} ({unaccounted} skipped or read twice), flagging {published}. payments-flagged holds {flagsTotal} flags with {flagsDistinct} distinct event-ids: none published twice."),
         Lesson(id: "cqrs", name: "CQRS and eventual consistency", scenarios: ["bank"], onAct: .withdraw, pane: .view, follow: true,
                task: "Press c: the lesson sends a withdrawal of 120 from account Learner to the write side. Watch the event land and the view catch up.",
                goal: .commandFolded,

@@ -167,7 +167,7 @@ struct DemoScenario {
         DemoScenario(name: "pipeline", topic: "payments", focusTopic: DemoWorld.flaggedTopic, kind: .bank, accounts: 120, view: "table", runsPipeline: true,
                      tryCommands: ["groups describe", "consume payments-flagged --max 5", "view table payments-flagged",
                                    "consume payments --at -1d --max 3"],
-                     greeting: "pipeline.flagger reads payments and publishes suspicious withdrawals to payments-flagged: its lag is under Consumers & views"),
+                     greeting: "pipeline.flagger reads payments, flags suspicious withdrawals to payments-flagged"),
     ]
 
     /// `rewind demo cdc` (DemoCommand+CDC): Debezium change events, not one of these live scenarios.
