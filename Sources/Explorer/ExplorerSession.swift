@@ -65,7 +65,10 @@ public final class ExplorerSession {
         var remaining = budget
         while !pending.isEmpty && remaining > 0 {
             let effect = pending.removeFirst()
-            for message in perform(effect) { pending += Explorer.update(&state, message) }
+            for message in perform(effect) {
+                state.clockMs = now().milliseconds
+                pending += Explorer.update(&state, message)
+            }
             remaining -= 1
         }
     }

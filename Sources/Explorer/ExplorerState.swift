@@ -164,6 +164,9 @@ public struct ExplorerState: Hashable, Sendable {
     public var width = 80
     public var height = 24
     public var tick = 0
+    /// The wall clock (ms) when the message being handled arrived, set by whoever feeds `update`:
+    /// the only time `update` reads, so lessons report real delays, not 100 ms ticks.
+    public var clockMs: Int64 = 0
 
     // Topics pane
     public var topics: [TopicEntry] = []

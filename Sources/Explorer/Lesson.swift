@@ -41,12 +41,18 @@ public enum LessonStage: String, Hashable, Sendable, CaseIterable {
     case none
     /// Stop the pipeline's consumer group from reading; `resumeConsumer` lets it go on.
     case pauseConsumer, resumeConsumer
+    /// Start the pipeline's consumer again as a new process would: no state but the log and its commit.
+    case restartConsumer
     /// A withdrawal command through the bank's write side (validated against its own model).
     case withdraw
+    /// A RateItem command through the ratings write side (validated before it becomes an event).
+    case rateItem
     /// Deliver a recent event a second time, same `event-id` (at-least-once redelivery).
     case duplicate
     /// A topic of short retention and small segments that the demo keeps appending to and trimming.
     case retention
+    /// A compacted copy of the demo's topic (the latest event of each key) as a topic of its own.
+    case compactCopy
 }
 
 /// What in the explorer's state shows the learner did what the lesson asked (never a key alone:
@@ -65,10 +71,15 @@ public enum LessonGoal: Hashable, Sendable {
     case lineageJump
     /// The consumer group's lag grew by `growth` while paused, then fell below half its peak.
     case lagGrowsThenConverges(group: String, growth: Int64)
+    /// The group's lag grew by `growth` while stopped; restarted, its committed position on screen
+    /// reached where the restarted consumer committed.
+    case resumedFromCommit(group: String, growth: Int64)
     /// The staged command's event is in the log and the view row shows its result.
     case commandFolded
     /// The view counted more duplicates than before the staged redelivery, which is in the log.
     case duplicateSkipped
     /// The topic `topic` is on screen and its first partition's log start offset moved.
     case logStartMoved(topic: String)
+    /// The `table` and the `balances` view were both on screen, folded over the topic `topic`.
+    case compactedViews(topic: String)
 }

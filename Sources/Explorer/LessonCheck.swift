@@ -91,20 +91,21 @@ enum LessonCheck {
             progress.facts["rowOfLineage"] = value(of: key, state) ?? "-"
             return true
         case let .lagGrowsThenConverges(group, growth):
-            guard let follower = state.followers.first(where: { $0.name == group || $0.name.hasPrefix(group + " ") }) else { return false }
-            if progress.facts["from.lag"] == nil { progress.facts["from.lag"] = String(follower.lag) }
-            progress.facts["lag"] = String(follower.lag)
-            let peak = max(progress.number("peakLag") ?? 0, follower.lag)
-            progress.facts["peakLag"] = String(peak)
+            guard let follower = follower(group, state), let peak = trackLag(follower, &progress) else { return false }
             guard progress.facts["resumed"] != nil, let start = progress.number("from.lag"), peak >= start + growth else { return false }
             return follower.lag * 2 < peak
+        case let .resumedFromCommit(group, growth):
+            guard let follower = follower(group, state), let peak = trackLag(follower, &progress) else { return false }
+            guard let committed = progress.number("committedAfter"), let start = progress.number("from.lag"), peak >= start + growth else { return false }
+            progress.facts["positionSeen"] = String(follower.position)
+            return follower.position >= committed
         case .commandFolded:
-            guard let account = progress.facts["account"], let partition = progress.facts["commandPartition"].flatMap({ Int32($0) }),
-                  let offset = progress.number("commandOffset"), let staged = progress.number("stagedTick") else { return false }
+            guard let key = progress.facts["commandKey"], let partition = progress.facts["commandPartition"].flatMap({ Int32($0) }),
+                  let offset = progress.number("commandOffset"), let accepted = progress.number("acceptedMs") else { return false }
             let landed = state.currentTopic?.partitions.first { $0.partition == partition }.map { $0.endOffset > offset } ?? false
-            if landed, progress.facts["landedMs"] == nil { progress.facts["landedMs"] = String((Int64(state.tick) - staged) * 100) }
-            guard landed, let expected = progress.facts["balanceAfter"], value(of: account, state) == expected else { return false }
-            progress.facts["delayMs"] = String((Int64(state.tick) - staged) * 100)
+            if landed, progress.facts["landedMs"] == nil { progress.facts["landedMs"] = String(max(0, state.clockMs - accepted)) }
+            guard landed, !state.view.catchingUp, let expected = progress.facts["commandExpected"], value(of: key, state) == expected else { return false }
+            progress.facts["delayMs"] = String(max(0, state.clockMs - accepted))
             return true
         case .duplicateSkipped:
             guard let partition = progress.facts["duplicatePartition"].flatMap({ Int32($0) }), let offset = progress.number("duplicateOffset"),
@@ -118,7 +119,32 @@ enum LessonCheck {
                 return false
             }
             return start > seen
+        case let .compactedViews(topic):
+            // The rows must be the named view's, folded over the copy as of its newest event (so
+            // every kept event is in the fold), not what the pane showed before the switch.
+            guard state.currentTopic?.name == topic, let key = progress.facts["compactKey"], now["partition"] == progress.facts["newestPartition"],
+                  state.view.mode == .asOfCursor, !state.view.catchingUp, !state.view.rows.isEmpty,
+                  state.view.follower.name == "view \(state.view.name) → \(topic)" else { return false }
+            switch state.view.name {
+            case "table": progress.facts["tableRows"] = String(state.view.rows.count)
+            case "balances": progress.facts["compactedBalance"] = value(of: key, state) ?? "nothing"
+            default: break
+            }
+            return progress.facts["tableRows"] != nil && progress.facts["compactedBalance"] != nil
         }
+    }
+
+    static func follower(_ group: String, _ state: ExplorerState) -> ExplorerState.Follower? {
+        state.followers.first { $0.name == group || $0.name.hasPrefix(group + " ") }
+    }
+
+    /// Marks the group's lag when the lesson opened, now and at its peak; returns the peak.
+    static func trackLag(_ follower: ExplorerState.Follower, _ progress: inout LessonProgress) -> Int64? {
+        if progress.facts["from.lag"] == nil { progress.facts["from.lag"] = String(follower.lag) }
+        progress.facts["lag"] = String(follower.lag)
+        let peak = max(progress.number("peakLag") ?? 0, follower.lag)
+        progress.facts["peakLag"] = String(peak)
+        return peak
     }
 
     /// The text with its `{fact}` and `{keys:action}` names filled in.

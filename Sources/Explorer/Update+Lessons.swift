@@ -8,9 +8,14 @@ extension Explorer {
             return leaving(&state)
         case .act:
             guard let lesson = state.lessons.current, !state.lessons.currentIsDone else { return [] }
-            state.lessons.facts["stagedTick"] = String(state.tick)
+            // A restart with nothing piled up would show nothing: the lesson waits for the lag.
+            if case let .resumedFromCommit(_, growth) = lesson.goal, let start = state.lessons.number("from.lag"),
+               let peak = state.lessons.number("peakLag"), peak < start + growth {
+                setStatus("let events pile up first: lag \(peak), the lesson waits for \(start + growth)", &state)
+                return []
+            }
             state.lessons.facts["actDuplicates"] = String(state.view.duplicates)
-            if lesson.onAct == .resumeConsumer { state.lessons.facts["resumed"] = "yes" }
+            if lesson.onAct == .resumeConsumer || lesson.onAct == .restartConsumer { state.lessons.facts["resumed"] = "yes" }
             return [.stage(lesson.onAct)]
         }
     }
@@ -52,6 +57,11 @@ extension Explorer {
         state.lessons.done.remove(lesson.id)
         state.overlay = .none
         state.focus = lesson.pane
+        // Partitions need a partitioned topic: the pipeline demo opens on its one-partition output.
+        if lesson.goal == .otherPartition, (state.currentTopic?.partitions.count ?? 0) < 2,
+           let index = state.topics.firstIndex(where: { $0.partitions.count > 1 }) {
+            effects += selectPartition((index, 0), &state)
+        }
         // A rebuild left paused by the replay lesson would keep the view from following the cursor.
         if case .rebuilding = state.view.mode, lesson.goal != .replayStepped {
             state.view.mode = .asOfCursor

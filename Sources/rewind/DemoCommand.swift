@@ -50,7 +50,7 @@ struct DemoCommand: ParsableCommand {
             for command in scenario.tryCommands { Output.standard.line("  rewind --dir \(directory) \(command)") }
             return
         }
-        let world = DemoWorld(log: log, topic: scenario.topic)
+        let world = DemoWorld(log: log, topic: scenario.topic, clock: { WallClock.now() })
         startProducer(world: world, scenario: scenario)
         // The demo's log is also a Kafka broker, so a learner can point kcat or their own producer at it.
         let broker = try startBroker(log: log)
@@ -61,6 +61,7 @@ struct DemoCommand: ParsableCommand {
         state.isReadOnly = false
         state.view.name = scenario.view
         state.topicIndex = log.topics().firstIndex { $0.name == scenario.focusTopic } ?? 0
+        state.status = scenario.greeting
         var effects = Explorer.startLessons(catalog, at: catalog.firstIndex { $0.id == lesson } ?? 0, &state)
         if noLessons {
             state.lessons.isOpen = false
@@ -74,16 +75,17 @@ struct DemoCommand: ParsableCommand {
         do {
             switch stage {
             case .none: return []
-            case .pauseConsumer:
-                world.pipelinePaused = true
-                return [.staged(["group": FraudPipeline.group])]
+            case .pauseConsumer: return [.staged(try world.stopPipeline())]
             case .resumeConsumer:
                 world.pipelinePaused = false
                 world.runPipeline()
                 return []
-            case .withdraw: return [.staged(try world.withdraw(now: WallClock.now()))]
-            case .duplicate: return [.staged(try world.redeliver(now: WallClock.now()))]
+            case .restartConsumer: return [.staged(try world.restartPipeline())]
+            case .withdraw: return [.staged(try world.withdraw())]
+            case .rateItem: return [.staged(try world.rateItem())]
+            case .duplicate: return [.staged(try world.redeliver())]
             case .retention: return [.staged(try world.startRetention())]
+            case .compactCopy: return [.staged(try world.compactCopy())]
             }
         } catch {
             return [.failed("lesson: \(error)")]
@@ -151,6 +153,8 @@ struct DemoScenario {
     /// The fraud pipeline consumes the topic into `payments-flagged` (its group's lag is on screen).
     var runsPipeline: Bool
     var tryCommands: [String]
+    /// The status line of the first screen: what this scenario is about.
+    var greeting = ""
 
     static let all: [DemoScenario] = [
         DemoScenario(name: "bank", topic: "payments", focusTopic: "payments", kind: .bank, accounts: 120, view: "balances", runsPipeline: true,
@@ -158,10 +162,12 @@ struct DemoScenario {
                                    "view balances payments", "lineage balances payments BradA", "groups describe"]),
         DemoScenario(name: "ratings", topic: "ratings", focusTopic: "ratings", kind: .ratings, accounts: 400, view: "ratings", runsPipeline: false,
                      tryCommands: ["topics describe", "consume ratings --max 5", "consume ratings --at -1d --max 3", "view ratings ratings"]),
-        // The pipeline is the star: its lessons put its group, its output topic and its lag first.
-        DemoScenario(name: "pipeline", topic: "payments", focusTopic: "payments", kind: .bank, accounts: 120, view: "balances", runsPipeline: true,
-                     tryCommands: ["groups describe", "consume payments-flagged --max 5", "lineage balances payments BradA",
-                                   "consume payments --at -1d --max 3"]),
+        // The fraud flagger is the star: the demo opens on its output topic, with the table of the
+        // latest flag per account beside it and its group's lag in the topics pane.
+        DemoScenario(name: "pipeline", topic: "payments", focusTopic: DemoWorld.flaggedTopic, kind: .bank, accounts: 120, view: "table", runsPipeline: true,
+                     tryCommands: ["groups describe", "consume payments-flagged --max 5", "view table payments-flagged",
+                                   "consume payments --at -1d --max 3"],
+                     greeting: "pipeline.flagger reads payments, flags suspicious withdrawals to payments-flagged"),
     ]
 
     /// `rewind demo cdc` (DemoCommand+CDC): Debezium change events, not one of these live scenarios.
@@ -172,16 +178,26 @@ struct DemoScenario {
     func prepare(log: EventLog, events: Int, now: Timestamp) throws {
         if !log.topics().contains(where: { $0.name == topic }) {
             try log.createTopic(topic, config: TopicConfig(partitions: 3))
-            var source = EventSource(kind: kind, seed: 42, accounts: accounts, start: now.adding(milliseconds: -3 * 86_400_000), spanMs: 3 * 86_400_000, events: events)
+            // The generators space events by random gaps averaging the span, so the last can land an
+            // hour or two past it (2,000 events: ±2 %). History in the future would sit before the
+            // live events in offset order but after them in time, and a view folded as of now stops
+            // at it (the live events behind it never fold): 95 % of the span, and a clamp at now.
+            var source = EventSource(kind: kind, seed: 42, accounts: accounts, start: now.adding(milliseconds: -3 * 86_400_000),
+                                     spanMs: 3 * 86_400_000 * 95 / 100, events: events)
             var remaining = events
             while remaining > 0 {
                 let chunk = min(remaining, 5000)
-                _ = try log.append(source.generate(chunk), to: topic)
+                let records = source.generate(chunk).map { record -> ProducerRecord in
+                    var past = record
+                    if past.timestamp.milliseconds > now.milliseconds { past.timestamp = now }
+                    return past
+                }
+                _ = try log.append(records, to: topic)
                 remaining -= chunk
             }
         }
-        if runsPipeline, !log.topics().contains(where: { $0.name == "payments-flagged" }) {
-            try log.createTopic("payments-flagged", config: TopicConfig(partitions: 1))
+        if runsPipeline, !log.topics().contains(where: { $0.name == DemoWorld.flaggedTopic }) {
+            try log.createTopic(DemoWorld.flaggedTopic, config: TopicConfig(partitions: 1))
             _ = try FraudPipeline(log: log).run()
         }
     }

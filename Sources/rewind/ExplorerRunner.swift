@@ -36,6 +36,11 @@ enum ExplorerRunner {
         var state = initial
         (state.width, state.height) = terminal.size
         var pending: [Effect] = [.loadTopics]
+        // Every message carries the wall clock into the state (the lessons' delays in ms).
+        func update(_ message: Message) -> [Effect] {
+            state.clockMs = WallClock.now().milliseconds
+            return Explorer.update(&state, message)
+        }
         // Lesson stages go to the demo, not the session (which has no world to stage in).
         func feed(_ effects: [Effect]) {
             for effect in effects {
@@ -43,7 +48,7 @@ enum ExplorerRunner {
                     pending.append(effect)
                     continue
                 }
-                for message in stage?(what) ?? [] { feed(Explorer.update(&state, message)) }
+                for message in stage?(what) ?? [] { feed(update(message)) }
             }
         }
         feed(initialEffects)
@@ -62,8 +67,8 @@ enum ExplorerRunner {
             idleTurn = false
             if let input = terminal.read(timeoutMs: waitMs) {
                 switch input {
-                case let .key(key): feed(Explorer.update(&state, .key(key)))
-                case let .resize(width, height): feed(Explorer.update(&state, .resize(width: width, height: height)))
+                case let .key(key): feed(update(.key(key)))
+                case let .resize(width, height): feed(update(.resize(width: width, height: height)))
                 }
             } else if state.hasBackgroundWork, monotonicSeconds() < nextTick {
                 idleTurn = true
@@ -71,7 +76,7 @@ enum ExplorerRunner {
             }
             if monotonicSeconds() >= nextTick {
                 onTick?(&state)
-                feed(Explorer.update(&state, .tick))
+                feed(update(.tick))
                 nextTick = monotonicSeconds() + 0.1
             }
         }

@@ -104,11 +104,11 @@ final class ExplorerEndToEndTests: XCTestCase {
 
     func testLiveDemoWithLessonsAndGrowingLog() throws {
         let session = try TmuxSession(command: "\(binary) demo --dir \(directory)/demo --events 2000 --rate 20; echo RW-EXITED; sleep 120")
-        session.waitFor("the first lesson") { $0.contains("Lesson 1/9 Offsets") }
+        session.waitFor("the first lesson") { $0.contains("Lesson 1/10 Offsets") }
         try session.send("n")
-        session.waitFor("the next lesson") { $0.contains("Lesson 2/9 Partitions and keys") }
+        session.waitFor("the next lesson") { $0.contains("Lesson 2/10 Partitions and keys") }
         try session.send("Escape")
-        let first = session.waitFor("the live header") { $0.contains("LIVE (following)") && !$0.contains("Lesson 2/9") }
+        let first = session.waitFor("the live header") { $0.contains("LIVE (following)") && !$0.contains("Lesson 2/10") }
         let startOffset = offsetInHeader(first) ?? 0
         // The background producer appends ~20 events/s across 3 partitions: following moves the cursor.
         session.waitFor("new events while following", timeout: 20) { (self.offsetInHeader($0) ?? 0) > startOffset }

@@ -141,7 +141,7 @@ final class GoldenScreenTests: XCTestCase {
         _ = Explorer.update(&state, .key(.character("k")))
         _ = Explorer.update(&state, .key(.character("k")))
         _ = Explorer.update(&state, .key(.character("k")))
-        XCTAssertEqual(state.lessons.title, "Lesson 1/9 Offsets ✓")
+        XCTAssertEqual(state.lessons.title, "Lesson 1/10 Offsets ✓")
         assertGolden("lesson-done", state)
     }
 
