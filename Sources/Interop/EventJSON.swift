@@ -13,9 +13,22 @@ public enum EventJSON {
     public static func line(topic: String, partition: Int32, record: Record, decoders: TopicDecoders? = nil) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(128 + (record.value?.count ?? 0))
+        append(topic: topic, partition: partition, record: record, decoders: decoders, to: &out)
+        return out
+    }
+
+    /// The line appended to `out`: what `consume` does for each event, into its output buffer, so
+    /// printing allocates nothing per event (no array per line, no String per number).
+    public static func append(topic: String, partition: Int32, record: Record, decoders: TopicDecoders? = nil, to out: inout [UInt8]) {
         JSONText.append("{\"topic\":", to: &out)
         JSONText.appendString(topic, to: &out)
-        JSONText.append(",\"partition\":\(partition),\"offset\":\(record.offset.rawValue),\"timestamp\":\(record.timestamp.milliseconds),\"key\":", to: &out)
+        JSONText.append(",\"partition\":", to: &out)
+        appendDecimal(Int64(partition), to: &out)
+        JSONText.append(",\"offset\":", to: &out)
+        appendDecimal(record.offset.rawValue, to: &out)
+        JSONText.append(",\"timestamp\":", to: &out)
+        appendDecimal(record.timestamp.milliseconds, to: &out)
+        JSONText.append(",\"key\":", to: &out)
         let keyInfo = appendDecoded(record.key, embedJSON: false, decoder: decoders?.key, to: &out)
         JSONText.append(",\"headers\":[", to: &out)
         for (index, header) in record.headers.enumerated() {
@@ -31,7 +44,22 @@ public enum EventJSON {
         appendInfo(keyInfo, prefix: "key", to: &out)
         appendInfo(valueInfo, prefix: "value", to: &out)
         JSONText.append("}\n", to: &out)
-        return out
+    }
+
+    /// `value` in decimal, as String(value) would print it, without making the String.
+    static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0) // 24 bytes hold Int64's 20 digits
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[(24 - count)...]))
+        }
     }
 
     private static func appendDecoded(_ bytes: [UInt8]?, embedJSON: Bool, decoder: ValueDecoder?, to out: inout [UInt8]) -> DecodedValue? {

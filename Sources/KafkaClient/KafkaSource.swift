@@ -15,6 +15,8 @@ public final class KafkaSource: LogSource, @unchecked Sendable {
     public let url: KafkaURL
     public let cluster: KafkaCluster
     private var buffers: [TopicPartition: Buffer] = [:]
+    /// Session and rebalance timeouts, heartbeat interval and assignors of `joinGroup`'s member.
+    public var memberOptions = KafkaGroupMember.Options()
     static var smallReadRecordsMax: Int { 100 }
     static var smallReadBytes: Int32 { 256 << 10 }
 
