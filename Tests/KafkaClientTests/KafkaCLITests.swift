@@ -95,6 +95,21 @@ final class KafkaCLITests: XCTestCase {
         }
     }
 
+    /// A topic of many Fetches (8 MiB each, the next one sent while the last is printed) consumes
+    /// to the same lines over kafka:// as from the embedded topic it was mirrored from.
+    func testConsumeOverManyFetchesEqualsTheEmbeddedTopic() throws {
+        let broker = try BrokerProcess(.serve)
+        let local = temporaryLog()
+        try succeed(["generate", "bank", "--dir", local, "--events", "250000", "--partitions", "2", "--seed", "5"])
+        XCTAssertTrue(try succeed(["mirror", "payments", "--dir", local, "--to", broker.url]).hasPrefix("mirrored 250000 events"))
+        let embedded = try succeed(["consume", "payments", "--dir", local])
+        // The lines are larger than the records on the wire, by less than half.
+        XCTAssertGreaterThan(embedded.utf8.count, 2 * 2 * Int(KafkaClientLimits.fetchPartitionBytesMax), "several Fetches per partition")
+        XCTAssertEqual(try succeed(["consume", "payments", "--dir", broker.url]), embedded)
+        XCTAssertEqual(try succeed(["consume", "payments", "--dir", broker.url, "--partition", "1", "--offset", "90000"]),
+                       try succeed(["consume", "payments", "--dir", local, "--partition", "1", "--offset", "90000"]))
+    }
+
     /// consume --group commits to the cluster: a second run continues where the first stopped.
     func testConsumeGroupCommitsToTheCluster() throws {
         let broker = try BrokerProcess(.serve)
