@@ -167,32 +167,14 @@ public final class KafkaGroupMember: GroupMembership, @unchecked Sendable {
                 backOff()
                 continue
             }
-            let joined: JoinGroupResponse
-            do {
-                joined = try connection.send(joinRequest(), JoinGroupResponse.self, extraWaitMs: Int(options.rebalanceTimeoutMs)).0
-            } catch let error as KafkaClientError where error.code == .connectionLost || error.code == .timeout {
-                dropConnection()
-                backOff()
-                continue
-            }
-            switch joined.errorCode {
-            case 0:
-                break
-            case KafkaErrorName.memberIdRequired:
+            guard let joined = try exchange(joinRequest(), JoinGroupResponse.self, over: connection, backOff) else { continue }
+            if joined.errorCode == KafkaErrorName.memberIdRequired {
                 lock.withLock { memberId = joined.memberId }
                 continue
-            case KafkaErrorName.unknownMemberId:
-                lock.withLock { memberId = "" }
+            }
+            if joined.errorCode != 0 {
+                try recover(from: joined.errorCode, "JoinGroup", backOff)
                 continue
-            case let code where Self.meansRebalance(code):
-                backOff()
-                continue
-            case let code where Self.meansCoordinatorMoved(code):
-                dropConnection()
-                backOff()
-                continue
-            case let code:
-                throw failure("JoinGroup", code)
             }
             lock.withLock {
                 memberId = joined.memberId
@@ -205,37 +187,47 @@ public final class KafkaGroupMember: GroupMembership, @unchecked Sendable {
             sync.protocolType = "consumer"
             sync.protocolName = joined.protocolName
             if joined.leader == joined.memberId { sync.assignments = try leaderAssignments(joined) }
-            let synced: SyncGroupResponse
-            do {
-                synced = try connection.send(sync, SyncGroupResponse.self, extraWaitMs: Int(options.rebalanceTimeoutMs)).0
-            } catch let error as KafkaClientError where error.code == .connectionLost || error.code == .timeout {
-                dropConnection()
-                backOff()
+            guard let synced = try exchange(sync, SyncGroupResponse.self, over: connection, backOff) else { continue }
+            if synced.errorCode != 0 {
+                try recover(from: synced.errorCode, "SyncGroup", backOff)
                 continue
             }
-            switch synced.errorCode {
-            case 0:
-                let partitions = try ConsumerAssignor.assignedPartitions(synced.assignment).filter { topics.contains($0.topic) }.sorted()
-                lock.withLock {
-                    assigned = partitions
-                    rejoinNeeded = false
-                    lastGoodHeartbeatMs = MonotonicClock.milliseconds()
-                }
-                return
-            case KafkaErrorName.unknownMemberId:
-                lock.withLock { memberId = "" }
-                continue
-            case let code where Self.meansRebalance(code):
-                continue
-            case let code where Self.meansCoordinatorMoved(code):
-                dropConnection()
-                backOff()
-                continue
-            case let code:
-                throw failure("SyncGroup", code)
+            let partitions = try ConsumerAssignor.assignedPartitions(synced.assignment).filter { topics.contains($0.topic) }.sorted()
+            lock.withLock {
+                assigned = partitions
+                rejoinNeeded = false
+                lastGoodHeartbeatMs = MonotonicClock.milliseconds()
             }
+            return
         }
         throw KafkaClientError(.broker, "group '\(group)' did not settle after \(Self.joinRoundsMax) rebalances", target: cluster.url.cluster)
+    }
+
+    /// A JoinGroup or SyncGroup, which the coordinator may hold for the whole rebalance; nil when
+    /// the connection was lost or the answer late (dropped, after a backoff: the round restarts).
+    private func exchange<Request: KafkaMessage, Response: KafkaMessage>(_ request: Request, _ response: Response.Type, over connection: BrokerConnection,
+                                                                       _ backOff: () -> Void) throws -> Response? {
+        do {
+            return try connection.send(request, response, extraWaitMs: Int(options.rebalanceTimeoutMs)).0
+        } catch let error as KafkaClientError where error.code == .connectionLost || error.code == .timeout {
+            dropConnection()
+            backOff()
+            return nil
+        }
+    }
+
+    /// After a JoinGroup or SyncGroup error: what lets the next round succeed, or the error.
+    private func recover(from code: Int16, _ what: String, _ backOff: () -> Void) throws {
+        if code == KafkaErrorName.unknownMemberId {
+            lock.withLock { memberId = "" }
+        } else if Self.meansRebalance(code) {
+            backOff()
+        } else if Self.meansCoordinatorMoved(code) {
+            dropConnection()
+            backOff()
+        } else {
+            throw failure(what, code)
+        }
     }
 
     private func joinRequest() -> JoinGroupRequest {

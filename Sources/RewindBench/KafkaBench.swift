@@ -5,6 +5,7 @@ import Interop
 import KafkaClient
 import LogSources
 import Projections
+import Scenarios
 
 /// Seek by time + the first page of 50 records over kafka:// (ListOffsets, then one Fetch of
 /// 256 KiB), 500 random times, against the same seeks on the embedded copy of the topic (the
@@ -88,7 +89,7 @@ private func explorerKeyLatencies(_ log: EventLog, topic: String, cacheRoot: Str
     let keys: [[Key]] = [[.character("j")], [.character("k")], [.pageDown], [.pageUp], [.character("G")], [.character("g")],
                          [.character("]")], [.character("[")], [.character("t"), .character("-"), .character("5"), .character("m"), .enter],
                          [.tab, .character("j"), .backTab]]
-    var random = SeededGenerator(seed: 42)
+    var random = ScenarioRandom(seed: 42) // the same key sequence for both sides of the comparison
     var latencies: [Double] = []
     for _ in 0..<600 {
         let sequence = keys[Int(random.next() % UInt64(keys.count))]
@@ -103,17 +104,4 @@ private func explorerKeyLatencies(_ log: EventLog, topic: String, cacheRoot: Str
     }
     latencies.sort()
     return (latencies[latencies.count / 2], latencies[latencies.count * 99 / 100])
-}
-
-/// splitmix64: the same key sequence for both sides of the comparison.
-private struct SeededGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
