@@ -201,6 +201,24 @@ final class KafkaGroupMembershipTests: XCTestCase {
         XCTAssertEqual(try cluster.describeGroup("g")?.members.map(\.memberId), [fresh.identity.memberId])
     }
 
+    /// tansu 0.6 as the coordinator: a member joins (tansu takes seconds to answer a join),
+    /// commits on `--max`, and the next member continues after those commits. (One member at a
+    /// time: tansu's join latency makes a rebalance of several take tens of seconds.)
+    func testAMemberOfATansuGroupResumesAfterItsCommits() throws {
+        let broker = try BrokerProcess(.tansu)
+        try produce(broker, "jobs", 40)
+        let first = try rewind(["consume", "jobs", "--dir", broker.url, "--group", "g", "--max", "5"])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let rest = try rewind(["consume", "jobs", "--dir", broker.url, "--group", "g"])
+        XCTAssertEqual(rest.status, 0, rest.stderr)
+        let read = try records(first.stdout.split(separator: "\n").map(String.init) + rest.stdout.split(separator: "\n").map(String.init))
+        XCTAssertEqual(read.count, 40)
+        XCTAssertEqual(read.sorted(), everyRecord(count: 40, rounds: 1))
+        let cluster = try cluster(broker)
+        defer { cluster.close() }
+        XCTAssertEqual(try cluster.committedOffsets("g").values.map(\.rawValue), [10, 10, 10, 10])
+    }
+
     /// (d) `--max N` reads N records, commits with its generation and member id, and leaves:
     /// confluent-kafka in the same group then resumes after them, so together they read each once.
     func testMaxCommitsAsAMemberAndConfluentKafkaResumesAfterIt() throws {
