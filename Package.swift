@@ -53,7 +53,7 @@ let package = Package(
             dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "Projections", "Scenarios", "Explorer", "CursesTerminal", "NATS", "LogSources", "KafkaServer", "KafkaClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Top-level benchmark code drives threads by hand; Swift 5 mode keeps it free of actor inference.
-        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS", "KafkaClient"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .executableTarget(name: "RewindBench", dependencies: ["EventLog", "Projections", "Scenarios", "Explorer", "Interop", "Decoding", "CCompression", "CRC32C", "CSQLite", "NATS", "KafkaClient", "LogSources"], swiftSettings: [.swiftLanguageMode(.v5)]),
         // Built only by `make fuzz`, with -sanitize=fuzzer (main.swift starts libFuzzer's driver).
         .executableTarget(name: "RewindFuzz", dependencies: ["EventLog", "Interop", "Payloads", "Decoding", "KafkaProtocol", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .executableTarget(name: "bank-example", dependencies: ["EventLog", "Projections", "Scenarios"], path: "Examples/bank"),

@@ -46,6 +46,11 @@ extension KafkaCluster {
 
     /// The group's coordinator (FindCoordinator, key type 0 = group).
     func coordinator(of group: String) throws -> BrokerConnection {
+        try connection(to: try coordinatorAddress(of: group))
+    }
+
+    /// Where the group's coordinator listens; retried while the cluster elects or loads one.
+    func coordinatorAddress(of group: String) throws -> KafkaURL.Address {
         try retrying(topic: nil) {
             var request = FindCoordinatorRequest()
             request.key = group
@@ -57,7 +62,7 @@ extension KafkaCluster {
                                        kafkaErrorCode: code == KafkaErrorName.coordinatorNotAvailable || code == KafkaErrorName.coordinatorLoadInProgress
                                            ? KafkaErrorName.leaderNotAvailable : code)
             }
-            return try connection(to: KafkaURL.Address(host: response.host, port: Int(response.port)))
+            return KafkaURL.Address(host: response.host, port: Int(response.port))
         }
     }
 
@@ -114,7 +119,12 @@ extension KafkaCluster {
 
     /// Commits `offsets` (the next offset to read, as Kafka) for `group`; generation -1 and an
     /// empty member id commit outside group membership, which Kafka accepts for an empty group.
-    public func commit(_ group: String, _ offsets: [TopicPartition: Offset], generation: Int32 = -1, memberId: String = "") throws {
+    public func commit(_ group: String, _ offsets: [TopicPartition: Offset]) throws {
+        try commit(group, offsets, generation: -1, memberId: "", over: try coordinator(of: group))
+    }
+
+    /// A member's commit (its generation and id) over its own coordinator connection.
+    func commit(_ group: String, _ offsets: [TopicPartition: Offset], generation: Int32, memberId: String, over connection: BrokerConnection) throws {
         guard !offsets.isEmpty else { return }
         var request = OffsetCommitRequest()
         request.groupId = group
@@ -132,7 +142,7 @@ extension KafkaCluster {
             }
             return topic
         }
-        let (response, _) = try coordinator(of: group).send(request, OffsetCommitResponse.self)
+        let (response, _) = try connection.send(request, OffsetCommitResponse.self)
         for topic in response.topics {
             for partition in topic.partitions where partition.errorCode != 0 {
                 throw KafkaClientError(.broker, "OffsetCommit of \(topic.name)-\(partition.partitionIndex) failed: \(KafkaErrorName.describe(partition.errorCode))",
@@ -141,12 +151,8 @@ extension KafkaCluster {
         }
     }
 
-    /// The consumer protocol's assignment bytes: int16 version, then the body.
+    /// The consumer protocol's assignment bytes; nothing when they do not decode (another protocol type).
     static func assignedPartitions(_ bytes: [UInt8]) -> [TopicPartition] {
-        guard bytes.count >= 2 else { return [] }
-        let version = Int16(bitPattern: UInt16(bytes[0]) << 8 | UInt16(bytes[1]))
-        guard ConsumerProtocolAssignment.validVersions.contains(version),
-              let assignment = try? ConsumerProtocolAssignment.decode(Array(bytes[2...]), version: version) else { return [] }
-        return assignment.assignedPartitions.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.topic, partition: $0) } }
+        (try? ConsumerAssignor.assignedPartitions(bytes)) ?? []
     }
 }

@@ -33,4 +33,28 @@ extension KafkaSource {
     public func commit(group: String, offsets: [TopicPartition: Offset]) throws {
         try cluster.commit(group, offsets)
     }
+
+    /// `consume --group` without `--partition`: a member of the group's classic protocol, reading
+    /// the partitions the group's leader gives it. With `--partition` the partitions are the
+    /// reader's own choice (Kafka's `assign()`), so it commits outside membership, as above.
+    public func joinGroup(_ group: String, topic: String, partitions: [Int32]?) throws -> any GroupMembership {
+        if let partitions {
+            return try StandaloneGroupMembership(source: self, group: group, partitions: partitions.map { TopicPartition(topic: topic, partition: $0) })
+        }
+        return try KafkaGroupMember(cluster: cluster, group: group, topics: [topic], options: memberOptions)
+    }
+
+    /// The coordinator's view: state, assignor and each live member with its partitions.
+    public func groupDetails(_ group: String) throws -> [SourceDetail] {
+        guard let described = try cluster.describeGroup(group) else { return [] }
+        var details = [SourceDetail("state", described.state)]
+        if !described.protocolType.isEmpty {
+            details.append(SourceDetail("protocol", described.protocolType + (described.protocolName.isEmpty ? "" : "/" + described.protocolName)))
+        }
+        for member in described.members {
+            let partitions = member.assignment.sorted().map { "\($0.topic)-\($0.partition)" }.joined(separator: " ")
+            details.append(SourceDetail("member", "\(member.memberId) \(member.clientHost)  \(partitions.isEmpty ? "no partitions" : partitions)"))
+        }
+        return details
+    }
 }

@@ -7,7 +7,8 @@ import EventLog
 ///
 /// Costs: `read` keeps the records of the last Fetch per partition, so a reader walking forward
 /// in pages (the consume loop asks 1,000 at a time, the explorer 50) makes one Fetch per 8 MiB,
-/// not one per page. A small read (≤ `smallReadRecordsMax`) elsewhere asks 256 KiB, so a seek and
+/// not one per page; while it reads that buffer the next Fetch is already in flight (`FetchAhead`).
+/// A small read (≤ `smallReadRecordsMax`) elsewhere asks 256 KiB, so a seek and
 /// its first page is one round trip of little data. `waitForRecords` is a Fetch long poll: the
 /// broker answers as soon as a record arrives.
 /// Not thread-safe: one thread at a time (the cluster below it is).
@@ -15,6 +16,10 @@ public final class KafkaSource: LogSource, @unchecked Sendable {
     public let url: KafkaURL
     public let cluster: KafkaCluster
     private var buffers: [TopicPartition: Buffer] = [:]
+    /// The Fetch in flight after the buffer of each partition a reader walks forward in.
+    private var ahead: [TopicPartition: FetchAhead] = [:]
+    /// Session and rebalance timeouts, heartbeat interval and assignors of `joinGroup`'s member.
+    public var memberOptions = KafkaGroupMember.Options()
     static var smallReadRecordsMax: Int { 100 }
     static var smallReadBytes: Int32 { 256 << 10 }
 
@@ -44,6 +49,7 @@ public final class KafkaSource: LogSource, @unchecked Sendable {
 
     public func close() {
         buffers = [:]
+        ahead = [:]
         cluster.close()
     }
 
@@ -73,9 +79,20 @@ public final class KafkaSource: LogSource, @unchecked Sendable {
             }
         }
         let small = maxRecords <= Self.smallReadRecordsMax
-        let fetched = try cluster.fetch(partition, from: start,
-                                        partitionMaxBytes: small ? Self.smallReadBytes : KafkaClientLimits.fetchPartitionBytesMax)
+        let bytes = small ? Self.smallReadBytes : KafkaClientLimits.fetchPartitionBytesMax
+        let fetched: KafkaCluster.Fetched
+        if let sent = ahead.removeValue(forKey: partition), sent.from == start, !small {
+            // A failed fetch ahead is asked again: the error the reader sees is a fresh one.
+            fetched = try (try? sent.wait()) ?? cluster.fetch(partition, from: start, partitionMaxBytes: bytes)
+        } else {
+            fetched = try cluster.fetch(partition, from: start, partitionMaxBytes: bytes)
+        }
         buffers[partition] = Buffer(from: start, records: fetched.records, next: fetched.nextOffset)
+        // Only while the partition holds more than was fetched: at its end the reader waits
+        // (`waitForRecords`), and a fetch ahead would only return nothing.
+        if !small, !fetched.records.isEmpty, fetched.nextOffset < fetched.highWatermark {
+            ahead[partition] = FetchAhead(cluster: cluster, partition: partition, from: fetched.nextOffset, partitionMaxBytes: bytes)
+        }
         return Array(fetched.records.prefix(maxRecords))
     }
 

@@ -8,21 +8,41 @@ public enum JSONText {
     }
 
     /// Appends UTF-8 bytes as a quoted JSON string (the caller guarantees they are valid UTF-8).
+    /// Runs that need no escape are copied whole: most keys and values have no byte to escape.
     public static func appendString(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for byte in utf8 {
+        var runStart = 0
+        var index = 0
+        while index < utf8.count {
+            // Eight bytes at a time while none needs an escape (no byte < 0x20, no quote, no
+            // backslash: the word-at-a-time "has a zero / has less than" tests).
+            if index + 8 <= utf8.count {
+                let word = utf8.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let quote = word ^ (ones &* 0x22), backslash = word ^ (ones &* 0x5C)
+                let flagged = ((word &- ones &* 0x20) & ~word) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                if flagged & highs == 0 {
+                    index += 8
+                    continue
+                }
+            }
+            let byte = utf8[index]
+            index += 1
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+            if runStart < index - 1 { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart..<(index - 1)])) }
+            runStart = index
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
             case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
             case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0..<0x20:
+            default:
                 let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            default: out.append(byte)
             }
         }
+        if runStart < utf8.count { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[runStart...])) }
         out.append(UInt8(ascii: "\""))
     }
 
@@ -70,7 +90,12 @@ public enum JSONText {
     }
 
     public static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var iterator = bytes.makeIterator()
+        // ASCII, eight bytes at a time, is most text; the decoder checks from the first other byte.
+        var ascii = 0
+        while ascii + 8 <= bytes.count, bytes.loadUnaligned(fromByteOffset: ascii, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { ascii += 8 }
+        while ascii < bytes.count, bytes[ascii] < 0x80 { ascii += 1 }
+        if ascii == bytes.count { return true }
+        var iterator = UnsafeRawBufferPointer(rebasing: bytes[ascii...]).makeIterator()
         var decoder = UTF8()
         while true {
             switch decoder.decode(&iterator) {

@@ -34,6 +34,9 @@ struct Arguments {
     /// Only the kafka:// seek benchmark: `--kafka-seek kafka://HOST:PORT TOPIC LOCAL-DIR` (run by
     /// Benchmarks/kafka-client.py, which starts the broker and fills both sides).
     var kafkaSeek: (url: String, topic: String, local: String)?
+    /// Only the explorer over kafka://: `--kafka-explorer kafka://HOST:PORT TOPIC` (run by
+    /// Benchmarks/kafka-client.py on its topic), scratch files under --dir.
+    var kafkaExplorer: (url: String, topic: String)?
     var publishEvents = 200_000
     /// Only section 9 (open → first frame, cold and warm page cache).
     var coldOnly = false
@@ -61,6 +64,7 @@ struct Arguments {
             case "--log": log = iterator.next() ?? log
             case "--nats": natsOnly = true
             case "--kafka-seek": kafkaSeek = (iterator.next() ?? "", iterator.next() ?? "", iterator.next() ?? "")
+            case "--kafka-explorer": kafkaExplorer = (iterator.next() ?? "", iterator.next() ?? "")
             case "--publish-events": publishEvents = Int(iterator.next() ?? "") ?? publishEvents
             case "--cold-only": coldOnly = true
             case "--compaction-only": compactionOnly = true
@@ -150,6 +154,11 @@ if arguments.coldOnly { try runAlone { try runColdOpenBenchmark(options: argumen
 if arguments.concurrencyOnly { try runAlone(runConcurrencyBenchmark) }
 if arguments.avroOnly { try runAlone { try runAvroBenchmark(records: $0, directory: $1) } }
 if arguments.viewsOnly { try runAlone(runViewsBenchmark) }
+if let explorer = arguments.kafkaExplorer {
+    try FileSystem.createDirectories(arguments.directory)
+    try runKafkaExplorerBenchmark(url: explorer.url, topic: explorer.topic, directory: arguments.directory)
+    exit(0)
+}
 if let seek = arguments.kafkaSeek {
     try runKafkaSeekBenchmark(url: seek.url, topic: seek.topic, local: seek.local)
     exit(0)

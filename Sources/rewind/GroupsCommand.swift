@@ -41,7 +41,9 @@ struct GroupsCommand: ParsableCommand {
             let names = group.map { [$0] } ?? all.keys.sorted()
             for name in names {
                 let lags = try source.lag(committed: all[name] ?? [:])
-                if group != nil && lags.isEmpty {
+                // Live members (a Kafka cluster's coordinator) before their first commit count too.
+                let details = try json ? [] : source.groupDetails(name)
+                if group != nil && lags.isEmpty && details.isEmpty {
                     throw EventLogError(.notFound, "no committed offsets for group '\(name)'", path: source.location)
                 }
                 if json {
@@ -49,6 +51,7 @@ struct GroupsCommand: ParsableCommand {
                     continue
                 }
                 Output.standard.line("group \(name)  total lag \(lags.reduce(0) { $0 + $1.lag })")
+                for detail in details { Output.standard.line("  \(detail.label) \(detail.value)") }
                 for lag in lags {
                     Output.standard.line("  \(lag.topicPartition)  committed \(lag.committed.map(\.description) ?? "-")  end \(lag.endOffset)  lag \(lag.lag)")
                 }

@@ -18,6 +18,12 @@ final class Output {
         if buffer.count >= Self.flushBytes { flush() }
     }
 
+    /// Lets `body` append to the buffer in place (no array per line), then flushes when it is full.
+    func append(_ body: (inout [UInt8]) -> Void) {
+        body(&buffer)
+        if buffer.count >= Self.flushBytes { flush() }
+    }
+
     func line(_ text: String) {
         buffer.append(contentsOf: text.utf8)
         buffer.append(0x0A)

@@ -42,7 +42,11 @@ final class KafkaCLITests: XCTestCase {
         let local = try bankLog(events: 5_000)
         let mirrored = try succeed(["mirror", "payments", "--dir", local, "--to", broker.url + "/pay"])
         XCTAssertTrue(mirrored.hasPrefix("mirrored 5000 events"), mirrored)
-        for at in [[], ["--at", "-2d"], ["--at", "-1d"], ["--at", "-6h"]] {
+        // Absolute times (epoch ms), fixed once: "-1d" read by two processes a moment apart can
+        // fall on either side of an event the generator wrote about a day ago.
+        let nowMs = Int64(Date().timeIntervalSince1970 * 1000)
+        let dayAgo = "\(nowMs - 86_400_000)"
+        for at in [[], ["--at", "\(nowMs - 2 * 86_400_000)"], ["--at", dayAgo], ["--at", "\(nowMs - 6 * 3_600_000)"]] {
             let embedded = try succeed(["view", "balances", "payments", "--dir", local] + at)
             let remote = try succeed(["view", "balances", "pay", "--dir", broker.url] + at)
             XCTAssertEqual(remote, embedded, "view balances \(at)")
@@ -51,8 +55,8 @@ final class KafkaCLITests: XCTestCase {
         let count = try succeed(["view", "count by type", "payments", "--dir", local])
         XCTAssertEqual(try succeed(["view", "count by type", "pay", "--dir", broker.url]), count)
         // consume --at: the same events from the same partitions and offsets (topic names differ).
-        let embedded = try succeed(["consume", "payments", "--dir", local, "--at", "-1d", "--max", "200"])
-        let remote = try succeed(["consume", "pay", "--dir", broker.url, "--at", "-1d", "--max", "200"])
+        let embedded = try succeed(["consume", "payments", "--dir", local, "--at", dayAgo, "--max", "200"])
+        let remote = try succeed(["consume", "pay", "--dir", broker.url, "--at", dayAgo, "--max", "200"])
         XCTAssertEqual(remote.replacingOccurrences(of: "\"topic\":\"pay\"", with: "\"topic\":\"payments\""), embedded)
         XCTAssertEqual(embedded.split(separator: "\n").count, 200)
     }
@@ -89,6 +93,21 @@ final class KafkaCLITests: XCTestCase {
             let second = try JSONSerialization.jsonObject(with: Data(events[1].utf8)) as! [String: Any]
             XCTAssertEqual((second["headers"] as? [[Any]])?.first?.first as? String, "h", "\(kind): record 4's headers kept")
         }
+    }
+
+    /// A topic of many Fetches (8 MiB each, the next one sent while the last is printed) consumes
+    /// to the same lines over kafka:// as from the embedded topic it was mirrored from.
+    func testConsumeOverManyFetchesEqualsTheEmbeddedTopic() throws {
+        let broker = try BrokerProcess(.serve)
+        let local = temporaryLog()
+        try succeed(["generate", "bank", "--dir", local, "--events", "250000", "--partitions", "2", "--seed", "5"])
+        XCTAssertTrue(try succeed(["mirror", "payments", "--dir", local, "--to", broker.url]).hasPrefix("mirrored 250000 events"))
+        let embedded = try succeed(["consume", "payments", "--dir", local])
+        // The lines are larger than the records on the wire, by less than half.
+        XCTAssertGreaterThan(embedded.utf8.count, 2 * 2 * Int(KafkaClientLimits.fetchPartitionBytesMax), "several Fetches per partition")
+        XCTAssertEqual(try succeed(["consume", "payments", "--dir", broker.url]), embedded)
+        XCTAssertEqual(try succeed(["consume", "payments", "--dir", broker.url, "--partition", "1", "--offset", "90000"]),
+                       try succeed(["consume", "payments", "--dir", local, "--partition", "1", "--offset", "90000"]))
     }
 
     /// consume --group commits to the cluster: a second run continues where the first stopped.

@@ -26,6 +26,13 @@ extension LogSource {
         throw EventLogError(.readOnly, "\(location) keeps no consumer-group commits for Rewind")
     }
 
+    public func joinGroup(_ group: String, topic: String, partitions: [Int32]?) throws -> any GroupMembership {
+        let numbers = try partitions ?? partitionNumbers(of: topic)
+        return try StandaloneGroupMembership(source: self, group: group, partitions: numbers.map { TopicPartition(topic: topic, partition: $0) })
+    }
+
+    public func groupDetails(_ group: String) throws -> [SourceDetail] { [] }
+
 }
 
 extension LogSource {

@@ -47,6 +47,13 @@ public protocol LogSource: AnyObject {
     var canCommitGroups: Bool { get }
     /// Commits `offsets` for `group`. Default: throws `.readOnly` (the backend keeps no commits for us).
     func commit(group: String, offsets: [TopicPartition: Offset]) throws
+    /// Joins `group` to read `partitions` of `topic` (nil: the topic's share the group gives this
+    /// member). Default: a `StandaloneGroupMembership` of the partitions (all when nil), committing
+    /// through `commit`.
+    func joinGroup(_ group: String, topic: String, partitions: [Int32]?) throws -> any GroupMembership
+    /// What the backend knows about a group beyond its commits (state, live members and their
+    /// partitions), in display order. Default: nothing.
+    func groupDetails(_ group: String) throws -> [SourceDetail]
 }
 
 /// One label/value fact about a topic, e.g. ("retention", "7 d").

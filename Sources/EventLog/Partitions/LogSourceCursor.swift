@@ -31,7 +31,8 @@ public final class LogSourceCursor {
                 buffer = []
                 return nil
             }
-            buffer = chunk.filter { !$0.batch.isControl }
+            // Most chunks hold no marker: keep the array rather than copy it record by record.
+            buffer = chunk.contains { $0.batch.isControl } ? chunk.filter { !$0.batch.isControl } : chunk
             if let first = buffer.first { return first }
             position = last.offset.advanced(by: 1)
         }
@@ -60,6 +61,8 @@ public final class MergedSourceCursor {
     public init(_ cursors: [LogSourceCursor]) { self.cursors = cursors }
 
     public func next() throws -> (partition: TopicPartition, record: Record)? {
+        // One partition has nothing to merge: skip the peek and its copy of the record.
+        if cursors.count == 1 { return try cursors[0].next().map { (cursors[0].partition, $0) } }
         var best: (Int, Record)?
         for (number, cursor) in cursors.enumerated() {
             guard let candidate = try cursor.peek() else { continue }
