@@ -23,14 +23,46 @@ public struct TableProjection: Projection, ChangeLabeling {
         /// Row key → the row as a JSON object's text (`after` for CDC).
         public var rows = TableRows()
         /// Column names after the key, first seen first.
-        public var fields: [String] = []
+        public private(set) var fields: [String] = []
         /// More fields were seen than `ProjectionLimits.tableColumnsMax`.
         public var fieldsDropped = false
         /// Decided by the first non-null value.
         public var mode: Mode?
         /// `source.db`.`source.table` of the change events, first seen first.
         public var sourceTables: [String] = []
+        /// `fields` in UTF-8, back to back (field i ends at `fieldEnds[i]`): each event's member
+        /// keys are compared with these bytes, where comparing with the Strings retained and
+        /// released one per field per event.
+        private var fieldBytes: [UInt8] = []
+        private var fieldEnds: [Int] = []
+
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case rows, fields, fieldsDropped, mode, sourceTables }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rows = try container.decode(TableRows.self, forKey: .rows)
+            fieldsDropped = try container.decode(Bool.self, forKey: .fieldsDropped)
+            mode = try container.decodeIfPresent(Mode.self, forKey: .mode)
+            sourceTables = try container.decode([String].self, forKey: .sourceTables)
+            for name in try container.decode([String].self, forKey: .fields) { appendField(name) }
+        }
+
+        mutating func appendField(_ name: String) {
+            fields.append(name)
+            fieldBytes.append(contentsOf: name.utf8)
+            fieldEnds.append(fieldBytes.count)
+        }
+
+        /// Whether field `index` is spelled exactly `raw`.
+        @inline(__always)
+        func field(_ index: Int, equals raw: UnsafeRawBufferPointer) -> Bool {
+            let start = index == 0 ? 0 : fieldEnds[index - 1]
+            guard fieldEnds[index] - start == raw.count else { return false }
+            for offset in 0..<raw.count where fieldBytes[start + offset] != raw[offset] { return false }
+            return true
+        }
     }
 
     public static let name = "table"
@@ -140,8 +172,8 @@ public struct TableProjection: Projection, ChangeLabeling {
     @inline(__always)
     private static func noteField(_ rawKey: UnsafeRawBufferPointer, at position: Int, in state: inout State) {
         // Rows of one table share their field order: the field at the same position is the usual hit.
-        if position < state.fields.count, equals(rawKey, state.fields[position]) { return }
-        if state.fields.contains(where: { equals(rawKey, $0) }) { return }
+        if position < state.fields.count, state.field(position, equals: rawKey) { return }
+        if state.fields.indices.contains(where: { state.field($0, equals: rawKey) }) { return }
         let name: String
         if rawKey.contains(UInt8(ascii: "\\")) {
             var quoted: [UInt8] = [UInt8(ascii: "\"")]
@@ -161,13 +193,7 @@ public struct TableProjection: Projection, ChangeLabeling {
             state.fieldsDropped = true
             return
         }
-        state.fields.append(name)
-    }
-
-    @inline(__always)
-    private static func equals(_ raw: UnsafeRawBufferPointer, _ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { utf8 in utf8.count == raw.count && (raw.count == 0 || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0) }
+        state.appendField(name)
     }
 
     private static func startsObject(_ value: UnsafeRawBufferPointer) -> Bool {
