@@ -7,9 +7,8 @@
 /// (unaligned); a 32-byte slot holds a 64-bit hash of the key, the entry's arena offset + 1
 /// (0: empty) with the key's length, and the key's first 16 bytes. Linear probing, at most half
 /// the slots full, deletion by backward shift (no tombstones). Setting a key appends a new entry
-/// and abandons the old one; the arena is compacted when it holds twice as many abandoned
-/// entries as live ones, so it stays within ~3× the live rows (compacting at 2× would make a
-/// 10M-event fold over 1M keys compact about nine times, each a random walk over every live row).
+/// and abandons the old one; the arena is compacted (in place) when it holds more abandoned
+/// entries than live ones, so it stays within ~2× the live rows.
 ///
 /// Why the slot carries the key's head: with 1M keys every update is a cache and TLB miss on its
 /// slot, and comparing the key in the arena was a second one (perf on `RewindBench
@@ -384,7 +383,7 @@ extension TableRows {
         /// of the arena per update (rows of one table are of similar size).
         @inline(__always)
         private func compactIfWorthIt() {
-            if abandoned > 2 * count, arenaUsed > TableRows.compactionBytesMin { compact() }
+            if abandoned > count, arenaUsed > TableRows.compactionBytesMin { compact() }
         }
 
         /// Slides the live entries to the front of the arena, in arena order, keeping its memory:
