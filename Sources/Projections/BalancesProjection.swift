@@ -22,6 +22,7 @@ public struct BalancesProjection: Projection {
     public var id: String { "balances" }
     public var columns: [String] { ["account", "balance", "deposits", "withdrawals", "rejected", "last event"] }
     public func makeInitialState() -> State { [:] }
+    public func rowCount(of state: State) -> Int { state.count }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         guard let value = event.value else { return .none }

@@ -25,6 +25,7 @@ public struct DecodedProjection<Inner: Projection>: Projection, ValueTextProvidi
     public func columns(of state: State) -> [String] { inner.columns(of: state) }
     public func caption(of state: State) -> String? { inner.caption(of: state) }
     public func makeInitialState() -> State { inner.makeInitialState() }
+    public func rowCount(of state: State) -> Int { inner.rowCount(of: state) }
     public func rows(of state: State) -> [ViewRow] { inner.rows(of: state) }
     public func row(_ key: String, of state: State) -> ViewRow? { inner.row(key, of: state) }
 

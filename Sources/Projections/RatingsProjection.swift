@@ -29,6 +29,7 @@ public struct RatingsProjection: Projection {
     public var id: String { "ratings" }
     public var columns: [String] { ["item", "ratings", "average", "1★ 2★ 3★ 4★ 5★", "latest"] }
     public func makeInitialState() -> State { [:] }
+    public func rowCount(of state: State) -> Int { state.count }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         guard let value = event.value else { return .none }

@@ -18,6 +18,7 @@ public struct SearchIndexProjection: Projection {
     public var id: String { "search" }
     public var columns: [String] { ["term", "events", "latest events"] }
     public func makeInitialState() -> State { [:] }
+    public func rowCount(of state: State) -> Int { state.count }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         var terms = Set<String>()

@@ -57,6 +57,7 @@ public struct SpecProjection: Projection {
     }
 
     public func makeInitialState() -> State { [:] }
+    public func rowCount(of state: State) -> Int { state.count }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         var fields = Fields(names: topLevelNames, event: event)

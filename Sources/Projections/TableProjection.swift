@@ -13,23 +13,56 @@ import Payloads
 ///   set the row to `after`, `d` and tombstones delete it, `t` (truncate) empties the table. The
 ///   mode is decided once per topic so a fold never depends on anything but the events folded.
 ///
-/// The state keeps each row as its JSON text, not as cells: folding 10M events stores one string
-/// per event instead of one per field, and cells are made only for the rows shown.
+/// The state keeps each row as its JSON text, not as cells, in one byte arena (`TableRows`):
+/// folding 10M events copies each value's bytes once and allocates nothing per event; cells are
+/// made only for the rows shown.
 public struct TableProjection: Projection, ChangeLabeling {
     public enum Mode: String, Codable, Sendable { case plain, cdc }
 
     public struct State: Codable, Sendable, Equatable {
         /// Row key → the row as a JSON object's text (`after` for CDC).
-        public var rows: [String: String] = [:]
+        public var rows = TableRows()
         /// Column names after the key, first seen first.
-        public var fields: [String] = []
+        public private(set) var fields: [String] = []
         /// More fields were seen than `ProjectionLimits.tableColumnsMax`.
         public var fieldsDropped = false
         /// Decided by the first non-null value.
         public var mode: Mode?
         /// `source.db`.`source.table` of the change events, first seen first.
         public var sourceTables: [String] = []
+        /// `fields` in UTF-8, back to back (field i ends at `fieldEnds[i]`): each event's member
+        /// keys are compared with these bytes, where comparing with the Strings retained and
+        /// released one per field per event.
+        private var fieldBytes: [UInt8] = []
+        private var fieldEnds: [Int] = []
+
         public init() {}
+
+        enum CodingKeys: String, CodingKey { case rows, fields, fieldsDropped, mode, sourceTables }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rows = try container.decode(TableRows.self, forKey: .rows)
+            fieldsDropped = try container.decode(Bool.self, forKey: .fieldsDropped)
+            mode = try container.decodeIfPresent(Mode.self, forKey: .mode)
+            sourceTables = try container.decode([String].self, forKey: .sourceTables)
+            for name in try container.decode([String].self, forKey: .fields) { appendField(name) }
+        }
+
+        mutating func appendField(_ name: String) {
+            fields.append(name)
+            fieldBytes.append(contentsOf: name.utf8)
+            fieldEnds.append(fieldBytes.count)
+        }
+
+        /// Whether field `index` is spelled exactly `raw`.
+        @inline(__always)
+        func field(_ index: Int, equals raw: UnsafeRawBufferPointer) -> Bool {
+            let start = index == 0 ? 0 : fieldEnds[index - 1]
+            guard fieldEnds[index] - start == raw.count else { return false }
+            for offset in 0..<raw.count where fieldBytes[start + offset] != raw[offset] { return false }
+            return true
+        }
     }
 
     public static let name = "table"
@@ -50,8 +83,8 @@ public struct TableProjection: Projection, ChangeLabeling {
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         guard let value = event.value else {
-            guard let key = event.keyText else { return .none }
-            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+            guard let key = event.key else { return .none }
+            return state.rows.remove(key) ? .row(String(decoding: key, as: UTF8.self)) : .none
         }
         if state.mode == nil { state.mode = DebeziumEnvelope.parse(value) != nil ? .cdc : .plain }
         if state.mode == .cdc {
@@ -59,9 +92,16 @@ public struct TableProjection: Projection, ChangeLabeling {
             guard let envelope = DebeziumEnvelope.parse(value) else { return .none }
             return applyChange(envelope, key: event.key, to: &state)
         }
-        guard let key = event.keyText else { return .none }
-        state.rows[key] = rowText(value, fields: &state)
-        return .row(key)
+        guard let key = event.key else { return .none }
+        setRow(key, value, in: &state)
+        return .row(String(decoding: key, as: UTF8.self))
+    }
+
+    /// Removes the row of `key` (text) for a change event.
+    private func removeRow(_ key: String, in state: inout State) -> RowChange {
+        var key = key
+        let removed = key.withUTF8 { state.rows.remove(UnsafeRawBufferPointer($0)) }
+        return removed ? .row(key) : .none
     }
 
     private func applyChange(_ envelope: DebeziumEnvelope, key rawKey: UnsafeRawBufferPointer?, to state: inout State) -> RowChange {
@@ -69,22 +109,22 @@ public struct TableProjection: Projection, ChangeLabeling {
             state.sourceTables.append(table)
         }
         if envelope.operation == .truncate {
-            let keys = Array(state.rows.keys)
-            state.rows = [:]
+            let keys = state.rows.keys
+            state.rows.removeAll()
             return keys.isEmpty ? .none : .rows(keys.sorted())
         }
-        guard let key = Self.changeKey(rawKey) else { return .none }
+        guard var key = Self.changeKey(rawKey) else { return .none }
         switch envelope.operation {
         case .create, .read, .update:
             if let after = envelope.after {
-                state.rows[key] = rowText(after, fields: &state)
+                key.withUTF8 { setRow(UnsafeRawBufferPointer($0), after, in: &state) }
                 return .row(key)
             }
             // An update without `after` (a table without REPLICA IDENTITY FULL never sends one
             // for deletes, but a broken connector might): the row is gone.
-            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+            return removeRow(key, in: &state)
         case .delete, .truncate:
-            return state.rows.removeValue(forKey: key) != nil ? .row(key) : .none
+            return removeRow(key, in: &state)
         }
     }
 
@@ -101,12 +141,15 @@ public struct TableProjection: Projection, ChangeLabeling {
         return String(decoding: raw, as: UTF8.self)
     }
 
-    /// The stored text of a row, noting its fields; a value that is not an object becomes
+    /// Stores the row of `key`, noting its fields; a value that is not an object is stored as
     /// `{"value": …}` so every row reads the same way.
-    private func rowText(_ value: UnsafeRawBufferPointer, fields state: inout State) -> String {
+    private func setRow(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, in state: inout State) {
         if state.fieldsDropped || state.fields.count >= ProjectionLimits.tableColumnsMax {
             // At the limit: no field can be added, so skip the scan (rows() copes with a bad object).
-            if Self.startsObject(value) { return String(decoding: value, as: UTF8.self) }
+            if Self.startsObject(value) {
+                state.rows.set(key, to: value)
+                return
+            }
         } else {
             var position = 0
             let isObject = JSONScanner.forEachRawMember(value) { key, _ in
@@ -114,20 +157,23 @@ public struct TableProjection: Projection, ChangeLabeling {
                 position += 1
                 return true
             }
-            if isObject { return String(decoding: value, as: UTF8.self) }
+            if isObject {
+                state.rows.set(key, to: value)
+                return
+            }
         }
         Self.noteField(name: Self.valueColumn, in: &state)
         var out: [UInt8] = Array(#"{"value":"#.utf8)
         JSONText.appendBytes(value, embedJSON: true, to: &out)
         out.append(UInt8(ascii: "}"))
-        return String(decoding: out, as: UTF8.self)
+        out.withUnsafeBytes { state.rows.set(key, to: $0) }
     }
 
     @inline(__always)
     private static func noteField(_ rawKey: UnsafeRawBufferPointer, at position: Int, in state: inout State) {
         // Rows of one table share their field order: the field at the same position is the usual hit.
-        if position < state.fields.count, equals(rawKey, state.fields[position]) { return }
-        if state.fields.contains(where: { equals(rawKey, $0) }) { return }
+        if position < state.fields.count, state.field(position, equals: rawKey) { return }
+        if state.fields.indices.contains(where: { state.field($0, equals: rawKey) }) { return }
         let name: String
         if rawKey.contains(UInt8(ascii: "\\")) {
             var quoted: [UInt8] = [UInt8(ascii: "\"")]
@@ -147,13 +193,7 @@ public struct TableProjection: Projection, ChangeLabeling {
             state.fieldsDropped = true
             return
         }
-        state.fields.append(name)
-    }
-
-    @inline(__always)
-    private static func equals(_ raw: UnsafeRawBufferPointer, _ name: String) -> Bool {
-        var name = name
-        return name.withUTF8 { utf8 in utf8.count == raw.count && (raw.count == 0 || memcmp(utf8.baseAddress!, raw.baseAddress!, raw.count) == 0) }
+        state.appendField(name)
     }
 
     private static func startsObject(_ value: UnsafeRawBufferPointer) -> Bool {
@@ -163,15 +203,15 @@ public struct TableProjection: Projection, ChangeLabeling {
 
     // MARK: Rows
 
+    public func rowCount(of state: State) -> Int { state.rows.count }
+
     public func rows(of state: State) -> [ViewRow] {
         state.rows.keys.sorted().map { row($0, of: state)! }
     }
 
     public func row(_ key: String, of state: State) -> ViewRow? {
-        guard var text = state.rows[key] else { return nil }
         var values = [ViewValue](repeating: .null, count: state.fields.count)
-        text.withUTF8 { utf8 in
-            let bytes = UnsafeRawBufferPointer(utf8)
+        let found: Void? = state.rows.withValue(forKey: key) { bytes in
             let isObject = JSONScanner.forEachMember(bytes) { name, range in
                 if let index = state.fields.firstIndex(of: name) { values[index] = Self.cell(UnsafeRawBufferPointer(rebasing: bytes[range])) }
                 return true
@@ -181,7 +221,7 @@ public struct TableProjection: Projection, ChangeLabeling {
                 values[index] = .text(String(decoding: bytes, as: UTF8.self))
             }
         }
-        return ViewRow(key: key, values: values)
+        return found == nil ? nil : ViewRow(key: key, values: values)
     }
 
     /// A JSON value as a cell: strings as their text, integers exact, nested values compact.

@@ -6,7 +6,11 @@ import Projections
 /// Section 5b: the `table` view (latest value per key). A changelog of `events` JSON rows over
 /// events/10 distinct keys (1M keys for 10M events, each updated ~10 times in scattered order, 1%
 /// tombstones), folded from offset 0, against SQLite applying the same rows as
-/// `INSERT OR REPLACE` / `DELETE` on a keyed table (WAL, 10k-row transactions).
+/// `INSERT OR REPLACE` / `DELETE` on a keyed table: prepared statements, a `WITHOUT ROWID` table
+/// keyed by the row key, 100k-row transactions, `synchronous=OFF`, WAL, a page cache (1 GiB) that
+/// holds the whole table. With the default 2 MB cache and `synchronous=NORMAL`, 10k-row
+/// transactions, the 10M-event baseline had not finished after 9 minutes: each upsert into a
+/// 1M-row B-tree went to disk.
 func runTablesBenchmark(events: Int, directory: String) throws {
     let keys = max(1, events / 10)
     print("\n5b. tables: rebuild `table` from \(events) changelog events over \(keys) keys")
@@ -20,13 +24,14 @@ func runTablesBenchmark(events: Int, directory: String) throws {
     for suffix in ["", "-wal", "-shm"] { try? FileSystem.remove(databasePath + suffix) }
     sqlite3_open(databasePath, &database)
     defer { sqlite3_close(database) }
-    sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE customers(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;", nil, nil, nil)
+    sqlite3_exec(database, "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF; PRAGMA cache_size=-1048576; PRAGMA temp_store=MEMORY; CREATE TABLE customers(key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;", nil, nil, nil)
     var upsert: OpaquePointer?, delete: OpaquePointer?
     sqlite3_prepare_v2(database, "INSERT OR REPLACE INTO customers VALUES (?, ?)", -1, &upsert, nil)
     sqlite3_prepare_v2(database, "DELETE FROM customers WHERE key = ?", -1, &delete, nil)
     let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     let statuses = ["new", "active", "suspended", "closed"]
     var sqliteSeconds = 0.0
+    let sqliteTransactionRows = 100_000 // a multiple of the 10k-row chunks
     var n = 0
     while n < events {
         let count = min(10_000, events - n)
@@ -40,7 +45,7 @@ func runTablesBenchmark(events: Int, directory: String) throws {
         }
         _ = try log.append(chunk, to: "customers")
         let start = now()
-        sqlite3_exec(database, "BEGIN", nil, nil, nil)
+        if n % sqliteTransactionRows == 0 { sqlite3_exec(database, "BEGIN", nil, nil, nil) }
         for record in chunk {
             let statement = record.value == nil ? delete : upsert
             record.key!.withUnsafeBytes { _ = sqlite3_bind_text(statement, 1, $0.baseAddress!.assumingMemoryBound(to: CChar.self), Int32($0.count), transient) }
@@ -48,9 +53,9 @@ func runTablesBenchmark(events: Int, directory: String) throws {
             sqlite3_step(statement)
             sqlite3_reset(statement)
         }
-        sqlite3_exec(database, "COMMIT", nil, nil, nil)
-        sqliteSeconds += now() - start
         n += count
+        if n % sqliteTransactionRows == 0 || n == events { sqlite3_exec(database, "COMMIT", nil, nil, nil) }
+        sqliteSeconds += now() - start
     }
     sqlite3_finalize(upsert)
     sqlite3_finalize(delete)
@@ -79,7 +84,7 @@ func runTablesBenchmark(events: Int, directory: String) throws {
     sqlite3_finalize(count)
     precondition(sqliteRows == rowCount, "table view has \(rowCount) rows, SQLite \(sqliteRows)")
     report("rebuild table (\(events / 1_000_000)M events, \(keys / 1000)k keys)", rewind: best * 1000, unit: "ms", baseline: sqliteSeconds * 1000,
-           baselineName: "SQLite INSERT OR REPLACE of the same rows", higherIsBetter: false, goal: "≤ 2 s")
+           baselineName: "SQLite INSERT OR REPLACE of the same rows (100k-row transactions, synchronous=OFF)", higherIsBetter: false, goal: "≤ 2 s")
     print("  fold rate: \(format(Double(events) / best)) events/s; \(rowCount) rows; resident memory grows \(String(format1: rssGrowth)) MB during the fold, peak (VmHWM, whole process) \(String(format1: peakResidentMegabytes())) MB")
 }
 
