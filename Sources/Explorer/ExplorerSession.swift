@@ -21,10 +21,11 @@ public final class ExplorerSession {
     /// Where the view is folding to, while a sync is still catching up.
     private var pendingSync: (target: FoldTarget, asOf: String)?
 
-    /// Events folded in the key press that moved the cursor: ~2.5 ms at the explorer's fold rate
-    /// (~1M events/s with dedupe and checkpoints, on a core shared with the background verify), so
-    /// a key's frame stays inside its 5 ms budget however far the cursor jumped …
-    public var viewSliceEvents: Int64 = 2_500
+    /// Events folded in the key press that moved the cursor: ~1.2 ms at the explorer's fold rate
+    /// (~1M events/s: dedupe, checkpoints, and a merge of partitions whose times interleave event
+    /// by event), leaving the frame's rows, events page and render (~2 ms) inside a 5 ms budget
+    /// however far the cursor jumped …
+    public var viewSliceEvents: Int64 = 1_000
     /// … and per idle slice afterwards (the runner sends `.idle` whenever no key is waiting, and a
     /// key that arrives waits for at most one slice) or per 100 ms tick, until the view is there.
     public var catchUpSliceEvents: Int64 = 4_000
