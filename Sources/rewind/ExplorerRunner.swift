@@ -72,7 +72,7 @@ enum ExplorerRunner {
                 }
             } else if state.hasBackgroundWork, monotonicSeconds() < nextTick {
                 idleTurn = true
-                feed(Explorer.update(&state, .idle))
+                feed(update(.idle))
             }
             if monotonicSeconds() >= nextTick {
                 onTick?(&state)
