@@ -4,15 +4,7 @@ import Basics
 /// optionally one topic (the mirror's target, import's source). No credentials: this client
 /// speaks PLAINTEXT only (no SASL, no TLS).
 public struct KafkaURL: Sendable, Equatable, CustomStringConvertible {
-    public struct Address: Sendable, Hashable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-        public var description: String { "\(host):\(port)" }
-    }
+    public typealias Address = HostPort
 
     public static let scheme = "kafka://"
     public var brokers: [Address]
@@ -43,17 +35,11 @@ public struct KafkaURL: Sendable, Equatable, CustomStringConvertible {
 
     static func address(_ text: String, in url: String) throws -> Address {
         if text.contains("@") { throw EventLogError(.invalidArgument, "'\(url)': credentials are not supported (no SASL)") }
-        var host = Substring(text)
-        var port = 9092
-        if let colon = text.lastIndex(of: ":") {
-            guard let number = Int(text[text.index(after: colon)...]), (1...65535).contains(number) else {
-                throw EventLogError(.invalidArgument, "'\(url)': bad port in '\(text)'")
-            }
-            port = number
-            host = text[..<colon]
+        switch HostPort.parse(text, defaultPort: 9092) {
+        case let .success(address): return address
+        case .failure(.badPort): throw EventLogError(.invalidArgument, "'\(url)': bad port in '\(text)'")
+        case .failure(.emptyHost): throw EventLogError(.invalidArgument, "'\(url)': empty host in '\(text)'")
         }
-        guard !host.isEmpty else { throw EventLogError(.invalidArgument, "'\(url)': empty host in '\(text)'") }
-        return Address(host: String(host), port: port)
     }
 
     /// The brokers without the topic: what names the cluster in messages.

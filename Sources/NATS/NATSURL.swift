@@ -1,3 +1,5 @@
+import Basics
+
 /// A `nats://` location as the CLI takes it:
 ///
 ///     nats://[user:password@ | token@]host:port[,host:port…][/STREAM]
@@ -5,15 +7,7 @@
 /// Several host:port pairs name members of one cluster: the client tries them in order and
 /// reconnects to another when one dies. The port defaults to 4222.
 public struct NATSURL: Hashable, Sendable, CustomStringConvertible {
-    public struct Address: Hashable, Sendable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-        public var description: String { "\(host):\(port)" }
-    }
+    public typealias Address = HostPort
 
     public var servers: [Address]
     public var user: String?
@@ -66,11 +60,10 @@ public struct NATSURL: Hashable, Sendable, CustomStringConvertible {
     }
 
     static func address(_ text: String, in url: String) throws -> Address {
-        guard let colon = text.lastIndex(of: ":") else { return Address(host: text, port: defaultPort) }
-        guard let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port), colon > text.startIndex else {
+        guard case let .success(address) = HostPort.parse(text, defaultPort: defaultPort) else {
             throw NATSError(.invalidArgument, "'\(text)' in '\(url)' is not HOST:PORT")
         }
-        return Address(host: String(text[..<colon]), port: port)
+        return address
     }
 
     /// The URL without credentials, for messages.
