@@ -44,7 +44,10 @@ public struct ViewSnapshot<State: Codable>: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         header = try container.decode(SnapshotHeader.self, forKey: .header)
         state = try container.decode(State.self, forKey: .state)
-        if let packed = try container.decodeIfPresent(String.self, forKey: .recentEventIDsBase64) {
+        deduplicator = nil
+        if decoder.userInfo[BinarySnapshotEncoder.binaryKey] != nil {
+            recentEventIDs = try container.decode([UInt64].self, forKey: .recentEventIDs)
+        } else if let packed = try container.decodeIfPresent(String.self, forKey: .recentEventIDsBase64) {
             guard let bytes = Data(base64Encoded: packed), bytes.count % 8 == 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .recentEventIDsBase64, in: container, debugDescription: "not base64 of 8-byte ids")
             }
@@ -52,12 +55,16 @@ public struct ViewSnapshot<State: Codable>: Codable {
         } else {
             recentEventIDs = try container.decode([UInt64].self, forKey: .recentEventIDs)
         }
-        deduplicator = nil
     }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(header, forKey: .header)
+        guard encoder.userInfo[BinarySnapshotEncoder.binaryKey] == nil else {
+            // The binary coder writes the fingerprints as one run of bytes.
+            try container.encode(recentEventIDs, forKey: .recentEventIDs)
+            return try container.encode(state, forKey: .state)
+        }
         var bytes = Data(count: recentEventIDs.count * 8)
         bytes.withUnsafeMutableBytes { raw in
             for (index, id) in recentEventIDs.enumerated() { raw.storeBytes(of: id.littleEndian, toByteOffset: index * 8, as: UInt64.self) }
@@ -71,7 +78,10 @@ public struct ViewSnapshot<State: Codable>: Codable {
 /// absolute path, or a `nats://`/`kafka://` URL), so a read-only captured log or a remote stream
 /// gets fast rewinds without a byte written inside it:
 ///
-///   <cache root>/<fnv64 of location>/views/<view id>/<topic>/<consumed>-<ts>-<partition>-<offset>.json
+///   <cache root>/<fnv64 of location>/views/<view id>/<topic>/<consumed>-<ts>-<partition>-<offset>.snap
+///
+/// in `BinarySnapshotFormat` (decoding the JSON they were before cost a key press most of its
+/// frame); `.json` snapshots written by earlier versions still read.
 ///
 /// `consumed` (events folded, duplicates included) orders snapshots; the rest is the largest
 /// MergeKey folded, so picking the snapshot for a target needs file names only. A snapshot is
@@ -142,7 +152,7 @@ public final class SnapshotStore: @unchecked Sendable {
     func save<P: Projection>(_ snapshot: ViewSnapshot<P.State>, for projection: P) throws {
         let folder = folder(for: projection, topic: snapshot.header.topic)
         let header = snapshot.header
-        let name = "\(Self.pad(header.eventsApplied + header.duplicatesSkipped))-\(Self.encodeTimestamp(header.maxEventSoFar.timestamp))-\(header.maxEventSoFar.partition)-\(header.maxEventSoFar.offset).json"
+        let name = "\(Self.pad(header.eventsApplied + header.duplicatesSkipped))-\(Self.encodeTimestamp(header.maxEventSoFar.timestamp))-\(header.maxEventSoFar.partition)-\(header.maxEventSoFar.offset).snap"
         let path = folder + "/" + name
         let known = lock.withLock { decoded[path] != nil }
         guard !known, !FileSystem.exists(path) else { return }
@@ -155,7 +165,7 @@ public final class SnapshotStore: @unchecked Sendable {
             }
         }
         // A cache: no fsync (two syncs per snapshot cost a key press its frame budget).
-        let write = { () throws in try FileSystem.writeAtomically(Array(try JSONEncoder().encode(snapshot)), to: path, sync: false) }
+        let write = { () throws in try FileSystem.writeAtomically(try BinarySnapshotEncoder().encode(snapshot), to: path, sync: false) }
         guard let writer else { return try write() }
         let job = SendableBox(write)
         writer.async { try? job.value() }
@@ -177,7 +187,7 @@ public final class SnapshotStore: @unchecked Sendable {
         let path = folder + "/" + chosen.name
         if let snapshot = lock.withLock({ decoded[path] }) as? ViewSnapshot<P.State> { return snapshot }
         let bytes = try SystemFile(path: path, mode: .readOnly).readAll(limit: 1 << 30)
-        guard let snapshot = try? JSONDecoder().decode(ViewSnapshot<P.State>.self, from: Data(bytes)),
+        guard let snapshot = try? Self.decode(ViewSnapshot<P.State>.self, from: bytes),
               snapshot.header.view == projection.id, try stillMatches(snapshot.header, source: source) else {
             // Stale (log regenerated) or unreadable: drop this view's snapshots and fold from the start.
             try? FileSystem.removeTree(folder)
@@ -190,6 +200,11 @@ public final class SnapshotStore: @unchecked Sendable {
         }
         lock.withLock { remember(snapshot, at: path) }
         return snapshot
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
+        if BinarySnapshotDecoder.isBinary(bytes) { return try BinarySnapshotDecoder().decode(type, from: bytes) }
+        return try JSONDecoder().decode(type, from: Data(bytes))
     }
 
     /// Lock held.
@@ -212,7 +227,7 @@ public final class SnapshotStore: @unchecked Sendable {
     }
 
     private static func parse(_ name: String) -> Entry? {
-        guard name.hasSuffix(".json") else { return nil }
+        guard name.hasSuffix(".snap") || name.hasSuffix(".json") else { return nil }
         let parts = name.dropLast(5).split(separator: "-")
         guard parts.count == 4, let consumed = Int64(parts[0]), let timestamp = UInt64(parts[1]).map(Self.decodeTimestamp),
               let partition = Int32(parts[2]), let offset = Int64(parts[3]) else { return nil }
