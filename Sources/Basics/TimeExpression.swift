@@ -148,6 +148,29 @@ public enum TimeFormat {
         let days = milliseconds >= 0 ? milliseconds / 86_400_000 : (milliseconds - 86_399_999) / 86_400_000
         let inDay = milliseconds - days * 86_400_000
         let (year, month, day) = TimeExpression.civilFromDays(days)
+        if (0...9999).contains(year) {
+            // Written into 24 bytes: the interpolation below made ~14 Strings, and the explorer
+            // formats a time for every row of a view after every fold slice.
+            return String(unsafeUninitializedCapacity: 24) { buffer in
+                func put(_ value: Int64, _ width: Int, at start: Int) {
+                    var rest = value
+                    for index in stride(from: start + width - 1, through: start, by: -1) {
+                        buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                }
+                put(year, 4, at: 0)
+                put(month, 2, at: 5)
+                put(day, 2, at: 8)
+                put(inDay / 3_600_000, 2, at: 11)
+                put(inDay / 60000 % 60, 2, at: 14)
+                put(inDay / 1000 % 60, 2, at: 17)
+                put(inDay % 1000, 3, at: 20)
+                (buffer[4], buffer[7], buffer[10], buffer[13], buffer[16], buffer[19], buffer[23]) =
+                    (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"), UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: "."), UInt8(ascii: "Z"))
+                return 24
+            }
+        }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(inDay / 3_600_000, 2)):\(pad(inDay / 60000 % 60, 2)):\(pad(inDay / 1000 % 60, 2)).\(pad(inDay % 1000, 3))Z"
     }
 
