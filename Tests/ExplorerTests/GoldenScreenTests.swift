@@ -239,6 +239,13 @@ final class RenderPropertyTests: XCTestCase {
         XCTAssertEqual(DisplayWidth.of("e\u{301}"), 1)
         XCTAssertEqual(DisplayWidth.of("Zoë"), 3)
         XCTAssertEqual(DisplayWidth.of(Unicode.Scalar(0x301)!), 0)
+        // The ASCII shortcut counts what the per-character rule counts, control bytes included.
+        var random = SeededRandom.fromEnvironment()
+        let pieces = ["a", "Z", " ", "\t", "\r\n", "\u{7F}", "\u{1B}", "~", "界", "e\u{301}", "😀", "0"]
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+            XCTAssertEqual(DisplayWidth.of(text), text.reduce(0) { $0 + DisplayWidth.of($1) }, text.debugDescription)
+        }
     }
 
     func testPainterDiffIsOnlyTheChangedCells() {
