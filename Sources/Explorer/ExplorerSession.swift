@@ -21,14 +21,19 @@ public final class ExplorerSession {
     /// Where the view is folding to, while a sync is still catching up.
     private var pendingSync: (target: FoldTarget, asOf: String)?
 
-    /// Events folded in the key press that moved the cursor: ~1.2 ms at the explorer's fold rate
-    /// (~1M events/s: dedupe, checkpoints, and a merge of partitions whose times interleave event
-    /// by event), leaving the frame's rows, events page and render (~2 ms) inside a 5 ms budget
-    /// however far the cursor jumped …
+    /// At most this many events, and at most `viewSliceSeconds`, are folded in the key press that
+    /// moved the cursor; the rest follow in slices while no key waits. A count alone did not bound
+    /// the time: 1,000 events took 1 ms after a checkpoint and 3 ms after a snapshot restore on a
+    /// core shared with the background verify, and the frame's rows, events page and render need
+    /// ~2 ms of a 5 ms budget however far the cursor jumped …
     public var viewSliceEvents: Int64 = 1_000
-    /// … and per idle slice afterwards (the runner sends `.idle` whenever no key is waiting, and a
+    public var viewSliceSeconds = 0.0015
+    /// … and per idle slice afterwards (the runner sends `.idle` whenever no key is waiting, so a
     /// key that arrives waits for at most one slice) or per 100 ms tick, until the view is there.
     public var catchUpSliceEvents: Int64 = 4_000
+    public var catchUpSliceSeconds = 0.002
+    /// The step between two looks at the clock (~0.1 ms of folding).
+    static let sliceStepEvents: Int64 = 100
 
     /// Longest scan one search or filter may make per key press, so input never waits long.
     static let scanEventsMax = 2_000_000
@@ -127,12 +132,14 @@ public final class ExplorerSession {
             guard let record = try partitionLog(topic, partition).read(from: Offset(offset), maxRecords: 1).first else { return [] }
             let target = FoldTarget.event(MergeKey(timestamp: record.timestamp.milliseconds, partition: partition, offset: record.offset.rawValue))
             let asOf = "p\(partition)@\(record.offset) \(Explorer.shortTime(record.timestamp.milliseconds))"
-            let done = try view.rewind(to: target, maxEvents: viewSliceEvents)
+            let started = monotonic()
+            var done = try view.rewind(to: target, maxEvents: min(viewSliceEvents, Self.sliceStepEvents))
+            if !done { done = try fold(view, to: target, upTo: viewSliceEvents - Self.sliceStepEvents, seconds: viewSliceSeconds, since: started) }
             pendingSync = done ? nil : (target, asOf)
             return [try viewMessage(view, topic, asOf: asOf, finished: false, catchingUp: !done)]
         case .continueViewSync:
             guard let view, let pending = pendingSync else { return [] }
-            let done = try view.run(to: pending.target, maxEvents: catchUpSliceEvents) < catchUpSliceEvents
+            let done = try fold(view, to: pending.target, upTo: catchUpSliceEvents, seconds: catchUpSliceSeconds, since: monotonic())
             if done { pendingSync = nil }
             return [try viewMessage(view, view.topic, asOf: pending.asOf, finished: false, catchingUp: !done)]
         case let .startRebuild(name, topic):
@@ -371,6 +378,19 @@ public final class ExplorerSession {
         viewIdentity = identity
         lastRows = [:]
         return opened
+    }
+
+    /// Folds toward `target` in steps until it is reached (true), `events` are folded, or
+    /// `seconds` have passed since `started` on the monotonic clock.
+    private func fold(_ view: MaterializedView, to target: FoldTarget, upTo events: Int64, seconds: Double, since started: Double) throws -> Bool {
+        var left = events
+        while left > 0 {
+            let step = min(left, Self.sliceStepEvents)
+            if try view.run(to: target, maxEvents: step) < step { return true }
+            left -= step
+            if monotonic() - started >= seconds { break }
+        }
+        return false
     }
 
     private func viewMessage(_ view: MaterializedView, _ topic: String, asOf: String, finished: Bool, catchingUp: Bool = false) throws -> Message {

@@ -75,7 +75,7 @@ func runKafkaExplorerBenchmark(url: String, topic: String, directory: String) th
 /// pane switches), ticks between them so background work catches up as in the terminal.
 private func explorerKeyLatencies(_ log: EventLog, topic: String, cacheRoot: String) throws -> (p50: Double, p99: Double) {
     let session = ExplorerSession(log: log, snapshots: SnapshotStore(logDirectory: log.directory, cacheRoot: cacheRoot, writesInBackground: true),
-                                  now: { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) })
+                                  now: { Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000)) }, monotonic: now)
     var state = ExplorerState()
     state.width = 100
     state.height = 30
