@@ -40,8 +40,8 @@ public struct JSONScanner {
     /// Walks with raw pointers and finds the end of strings 8 bytes at a time; nested objects and
     /// arrays go through the same `skipValue` as the other walks, so what it accepts, and the
     /// members it reports before a malformed byte, are exactly what `walkMembers` would give
-    /// (`JSONScannerTests` compares the two on random bytes). Half of the balances fold was this
-    /// walk through `peek()` optionals and per-byte bounds checks (perf, `RewindBench --views-only`).
+    /// (`JSONScannerTests` compares the two on random bytes). Over a third of the balances fold was
+    /// reading fields through `peek()` optionals and per-byte checks (perf, `RewindBench --views-only`).
     @inlinable @inline(__always) @discardableResult
     public static func forEachRawMember(_ bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) -> Bool {
         guard let base = bytes.baseAddress else { return false }

@@ -94,8 +94,8 @@ final class TopicStream {
     private func fill(_ slot: Int) throws -> Bool {
         if heads[slot].index < heads[slot].records.count { return true }
         // Let go of the consumed batch first: the source then refills its record buffer in place
-        // instead of copying it, which had cost an allocation of a whole batch's views (~880 kB for
-        // 10,000 records) and its page faults per batch.
+        // instead of copying it: the copy was an allocation of a whole batch's views (~880 kB for
+        // 10,000 records) per batch.
         heads[slot].records = []
         heads[slot].index = 0
         while let batch = try heads[slot].stream.nextBatch() {

@@ -90,7 +90,7 @@ public final class ViewRunner<P: Projection> {
         }
         var stopped = false
         // The next counts at which a checkpoint or snapshot may be due, so the loop compares once
-        // per event instead of dividing twice (two 64-bit divisions were ~5% of a balances fold).
+        // per event instead of dividing twice (64-bit divisions, on every event of every fold).
         var checkpointDue = Self.due(after: counters.eventsApplied, every: checkpointEveryEvents)
         var snapshotDue = Self.due(after: counters.eventsApplied, every: snapshotEveryEvents)
         while !stopped, folded < maxEvents, let run = try stream.nextRun() {
