@@ -16,12 +16,13 @@ public struct BalancesProjection: Projection {
         public var lastEventTime: Int64 = 0
     }
 
-    public typealias State = [String: Account]
+    /// Accounts by name; before `AccountBalances` a `[String: Account]`, whose snapshots still load.
+    public typealias State = AccountBalances
 
     public init() {}
     public var id: String { "balances" }
     public var columns: [String] { ["account", "balance", "deposits", "withdrawals", "rejected", "last event"] }
-    public func makeInitialState() -> State { [:] }
+    public func makeInitialState() -> State { State() }
     public func rowCount(of state: State) -> Int { state.count }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
@@ -42,11 +43,23 @@ public struct BalancesProjection: Projection {
             return kind == 0 || amount == nil || accountRaw == nil // stop once all three are known
         }
         guard kind != 0, let amount else { return .none }
-        guard let account = accountRaw.flatMap(JSONFields.text) ?? event.keyText else { return .none }
-        // One hash lookup: modify in place through the defaulting subscript.
+        guard let index = Self.accountIndex(accountRaw, key: event.key, in: &state) else { return .none }
         let time = event.timestamp.milliseconds
-        Self.update(&state[account, default: Account()], kind: kind, amount: amount, time: time)
-        return .row(account)
+        state.update(at: index) { Self.update(&$0, kind: kind, amount: amount, time: time) }
+        return .row(state.names[index])
+    }
+
+    /// The account an event names: its `account` field's text, else its key's (as `JSONFields.text`
+    /// and `EventView.keyText` read them). A plain string or a key is looked up by its bytes; only
+    /// escaped strings, numbers and booleans make a String first.
+    @inline(__always)
+    private static func accountIndex(_ raw: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, in state: inout State) -> Int? {
+        if let raw {
+            if let plain = JSONScanner.plainStringContents(raw) { return state.index(ofUTF8: plain) }
+            if let text = JSONFields.text(raw) { return state.index(of: text) }
+        }
+        guard let key else { return nil }
+        return state.index(ofUTF8: key)
     }
 
     @inline(__always)
@@ -65,12 +78,15 @@ public struct BalancesProjection: Projection {
     }
 
     public func rows(of state: State) -> [ViewRow] {
-        state.keys.sorted().map { row($0, of: state)! }
+        state.names.indices.sorted { state.names[$0] < state.names[$1] }.map { row(state.names[$0], state.accounts[$0]) }
     }
 
     public func row(_ key: String, of state: State) -> ViewRow? {
-        guard let entry = state[key] else { return nil }
-        return ViewRow(key: key, values: [.double(entry.balance), .int(entry.deposits), .int(entry.withdrawals), .int(entry.rejected),
-                                          .text(TimeFormat.iso(Timestamp(milliseconds: entry.lastEventTime)))])
+        state[key].map { row(key, $0) }
+    }
+
+    private func row(_ key: String, _ entry: Account) -> ViewRow {
+        ViewRow(key: key, values: [.double(entry.balance), .int(entry.deposits), .int(entry.withdrawals), .int(entry.rejected),
+                                   .text(TimeFormat.iso(Timestamp(milliseconds: entry.lastEventTime)))])
     }
 }

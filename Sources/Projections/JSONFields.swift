@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Payloads
 
 /// Reading fields of an event's JSON value for folds, without allocating on the common path.
@@ -9,8 +12,14 @@ enum JSONFields {
     }
 
     /// A numeric field: integers without allocating, other numbers through Double parsing.
+    @inline(__always)
     static func number(_ raw: UnsafeRawBufferPointer) -> Double? {
         if let integer = JSONScanner.integer(raw) { return Double(integer) }
+        return otherNumber(raw)
+    }
+
+    @inline(never)
+    private static func otherNumber(_ raw: UnsafeRawBufferPointer) -> Double? {
         if raw.first == UInt8(ascii: "\"") {
             // "amount": "12.50" — numbers written as strings are common in captured data.
             return JSONScanner.decodeString(raw).flatMap(Double.init)
@@ -25,18 +34,21 @@ enum JSONFields {
         return String(decoding: raw, as: UTF8.self)
     }
 
-    /// Case-insensitive ASCII comparison of a string value with `expected` (lowercase).
+    /// Case-insensitive ASCII comparison of a string value with `expected` (lowercase): true when
+    /// `raw` is a string without escapes whose bytes, A-Z lowered, are `expected`'s. The length is
+    /// compared first, so a fold testing a type against several names rejects most in one compare.
+    @inline(__always)
     static func stringEquals(_ raw: UnsafeRawBufferPointer, lowercase expected: StaticString) -> Bool {
-        guard let inner = JSONScanner.plainStringContents(raw), inner.count == expected.utf8CodeUnitCount else { return false }
-        for index in 0..<inner.count {
-            var byte = inner[index]
-            if byte >= 0x41 && byte <= 0x5A { byte |= 0x20 }
-            if byte != expected.utf8Start[index] { return false }
+        let count = expected.utf8CodeUnitCount
+        guard raw.count == count + 2, let base = raw.baseAddress,
+              base.load(as: UInt8.self) == UInt8(ascii: "\""), base.load(fromByteOffset: count + 1, as: UInt8.self) == UInt8(ascii: "\"") else { return false }
+        let wanted = expected.utf8Start
+        for index in 0..<count {
+            var byte = base.load(fromByteOffset: index + 1, as: UInt8.self)
+            if byte == UInt8(ascii: "\\") { return false } // escaped: not a plain string
+            if byte &- 0x41 < 26 { byte |= 0x20 }
+            if byte != wanted[index] { return false }
         }
         return true
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -31,6 +31,12 @@ final class RecordBatchTests: XCTestCase {
                 var out: [Record] = []
                 while let view = try iterator.next() {
                     out.append(view.materialize(batch: BatchInfo(baseOffset: baseOffset, lastOffset: baseOffset, magic: 2, compression: .none, timestampType: .createTime, isTransactional: false, isControl: false, producerId: -1, producerEpoch: -1, baseSequence: -1, partitionLeaderEpoch: 0, position: 0, sizeInBytes: 0)))
+                    // The header lookup the runner's dedupe makes per event finds the first of that name.
+                    let headers = view.headers()
+                    for name in headers.map(\.key) + ["missing", "", "h0"] {
+                        let found = view.header(named: name).map { $0.map { Array($0) } }
+                        XCTAssertEqual(found, headers.first { $0.key == name }.map(\.value), "header \(name)")
+                    }
                 }
                 return out
             }

@@ -1,5 +1,5 @@
 import Foundation
-import Payloads
+@testable import Payloads
 import TestSupport
 import XCTest
 
@@ -88,6 +88,68 @@ final class JSONScannerTests: XCTestCase {
         }
         XCTAssertNil(Array("01".utf8).withUnsafeBytes { JSONScanner.integer($0) })
         XCTAssertEqual(Array(#""\ud83d\ude00""#.utf8).withUnsafeBytes { JSONScanner.decodeString($0) }, "😀")
+    }
+
+    /// The folds' pointer walk (`forEachRawMember`) against the shared member walk it replaced
+    /// (`walkMembers` without UTF-8 checks): on random objects, their prefixes and mutations, with
+    /// the body stopping at a random member, both report the same members and the same verdict.
+    func testRawMemberWalkMatchesTheMemberWalkProperty() {
+        var random = SeededRandom.fromEnvironment()
+        var agreedValid = 0
+        for _ in 0..<20_000 {
+            var text = Array(randomObject(&random).utf8)
+            switch Int.random(in: 0..<4, using: &random) {
+            case 0: break
+            case 1: text = Array(text[..<Int.random(in: 0...text.count, using: &random)])
+            case 2 where !text.isEmpty:
+                let index = Int.random(in: 0..<text.count, using: &random)
+                text.insert(Array("{}[],:\"\\ x0-e.E+\u{7F}".utf8).randomElement(using: &random)!, at: index)
+            default:
+                if !text.isEmpty { text[Int.random(in: 0..<text.count, using: &random)] = UInt8.random(in: 0...255, using: &random) }
+            }
+            let stopAfter = Int.random(in: 0...6, using: &random)
+            text.withUnsafeBytes { bytes in
+                var fast: [[UInt8]] = []
+                let fastVerdict = JSONScanner.forEachRawMember(bytes) { key, value in
+                    fast.append(Array(key) + [0] + Array(value))
+                    return fast.count <= stopAfter
+                }
+                var reference: [[UInt8]] = []
+                let referenceVerdict = JSONScanner.walkMembers(bytes, validateUTF8: false) { key, value in
+                    reference.append(Array(bytes[key]) + [0] + Array(bytes[value]))
+                    return reference.count <= stopAfter
+                }
+                XCTAssertEqual(fast, reference, "members of \(text)")
+                XCTAssertEqual(fastVerdict, referenceVerdict, "verdict on \(text)")
+                if fastVerdict && fastVerdict == referenceVerdict { agreedValid += 1 }
+            }
+        }
+        XCTAssertGreaterThan(agreedValid, 3000)
+    }
+
+    /// Objects with the shapes the walk's fast paths take: long and escaped strings (escapes at
+    /// every position of an 8-byte word), numbers of every form, nesting and odd whitespace.
+    private func randomObject(_ random: inout SeededRandom) -> String {
+        let space = { (random: inout SeededRandom) in ["", "", " ", "\n\t ", "\r"].randomElement(using: &random)! }
+        let members = (0..<Int.random(in: 0...5, using: &random)).map { _ in
+            space(&random) + randomString(&random) + space(&random) + ":" + space(&random) + randomValue(&random) + space(&random)
+        }
+        return space(&random) + "{" + members.joined(separator: ",") + "}" + space(&random)
+    }
+
+    private func randomString(_ random: inout SeededRandom) -> String {
+        let pieces = ["a", "type", "Zoë", "\\\"", "\\\\", "\\n", "\\u00e9", "0123456789abcdef", "\u{1}", "😀", " "]
+        return "\"" + (0..<Int.random(in: 0...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined() + "\""
+    }
+
+    private func randomValue(_ random: inout SeededRandom) -> String {
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0, 1: return randomString(&random)
+        case 2: return ["0", "-0", "7", "-12", "12.5", "1e10", "-0.25E-3", "1E+2", "01", "-", "1.", "1e", "12345678901234567890"].randomElement(using: &random)!
+        case 3: return ["true", "false", "null", "nul", "tru"].randomElement(using: &random)!
+        case 4: return randomJSON(&random, depth: 2)
+        default: return "{" + randomString(&random) + ":" + randomJSON(&random, depth: 3) + "}"
+        }
     }
 
     func testDeepNestingIsRejectedNotACrash() {

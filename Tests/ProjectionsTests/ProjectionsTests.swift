@@ -183,7 +183,7 @@ final class ProjectionsTests: XCTestCase {
         defer { log.close() }
         let runner = try ViewRunner(log: log, topic: "payments", projection: BalancesProjection(), snapshots: nil)
         try runner.run()
-        for (account, state) in runner.state {
+        for (account, state) in runner.state.dictionary {
             let lineage = try runner.lineage(of: account)
             let applied = lineage.filter { !$0.duplicate }
             XCTAssertEqual(applied.reduce(0) { $0 + ($1.delta ?? 0) }, state.balance, accuracy: 1e-9, account)

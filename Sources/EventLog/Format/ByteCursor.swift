@@ -47,13 +47,22 @@ struct ByteCursor {
                 let raw = UInt64(first & 0x7F) | UInt64(second) << 7
                 return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
             }
-            // Timestamp deltas of seconds-long batches take three bytes.
+            // Timestamp deltas of seconds-long batches take three bytes, of hour-long ones four
+            // (the bench's 10,000-event batches span ~40 minutes: the slow path was 1.6% of a fold).
             if position + 2 < end {
                 let third = base.load(fromByteOffset: position + 2, as: UInt8.self)
                 if third < 0x80 {
                     position += 3
                     let raw = UInt64(first & 0x7F) | UInt64(second & 0x7F) << 7 | UInt64(third) << 14
                     return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+                }
+                if position + 3 < end {
+                    let fourth = base.load(fromByteOffset: position + 3, as: UInt8.self)
+                    if fourth < 0x80 {
+                        position += 4
+                        let raw = UInt64(first & 0x7F) | UInt64(second & 0x7F) << 7 | UInt64(third & 0x7F) << 14 | UInt64(fourth) << 21
+                        return Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1)))
+                    }
                 }
             }
         }

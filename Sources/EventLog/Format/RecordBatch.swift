@@ -1,4 +1,7 @@
 import CRC32C
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // Kafka RecordBatch v2 (magic 2), byte-compatible with what brokers write. All integers big-endian.
 //
@@ -148,17 +151,22 @@ public struct RecordView {
     }
 
     /// `header(named:)` for a name already in UTF-8: no allocation, for per-event lookups in folds.
+    /// A direct walk, not `forEachHeader`'s closure: the runner asks every event for `event-id`
+    /// when deduplicating (on by default).
     public func header(utf8 wanted: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer?? {
         guard headerCount > 0 else { return nil }
-        var found: UnsafeRawBufferPointer?? = nil
-        forEachHeader { key, value in
-            if key.count == wanted.count && key.elementsEqual(wanted) {
-                found = .some(value)
-                return false
+        var cursor = ByteCursor(headerBytes)
+        do {
+            for _ in 0..<headerCount {
+                let key = try cursor.readNullableBytes()
+                let value = try cursor.readNullableBytes()
+                guard let key, key.count == wanted.count else { continue }
+                if key.isEmpty || memcmp(key.baseAddress!, wanted.baseAddress!, key.count) == 0 { return .some(value) }
             }
-            return true
+        } catch {
+            return nil // validated by RecordIterator; unreachable for records it produced
         }
-        return found
+        return nil
     }
 
     public func materialize(batch: BatchInfo) -> Record {
