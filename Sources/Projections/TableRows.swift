@@ -62,7 +62,7 @@ public struct TableRows: @unchecked Sendable {
         storage = Storage(slotCount: Self.slotCountMin, arenaCapacity: 0)
     }
 
-    /// A hint that `key` is set or removed soon (a fold calls it ~16 events ahead): loads the
+    /// A hint that `key` is set or removed soon (a fold calls it 24 events ahead): loads the
     /// key's slot now, and the entry of the key hinted `PrefetchQueue.depth` calls ago, whose slot
     /// is in cache by then. With 1M rows every update missed the cache on its slot and again on
     /// its entry, one after the other; hinted, both loads overlap the folds in between. Changes no

@@ -300,7 +300,7 @@ final class TableProjectionTests: XCTestCase {
         XCTAssertEqual(try view.lineage(of: #"{"id":2}"#, to: .end).map(\.change), ["op=c", "op=d"])
     }
 
-    /// The fold as `rebuild` runs it — batches of 1 to 60 records, so the prefetch hints 16
+    /// The fold as `rebuild` runs it — batches of 1 to 60 records, so the prefetch hints 24
     /// events ahead cross batch ends; values mostly shaped like the rows before (the known-fields
     /// scan), sometimes reordered, extended, nested, growing past their capacity or broken — equals
     /// a reference map after every slice of a random number of events.
