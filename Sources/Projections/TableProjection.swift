@@ -93,8 +93,8 @@ public struct TableProjection: Projection, ChangeLabeling {
 
     /// Far enough ahead that the slot's miss is over when its entry is hinted (8 events later,
     /// `TableRows.PrefetchQueue.depth`) and the entry's when the event is folded, near enough that
-    /// what it loaded is still in L1/L2. 10M events over 1M keys: 24 folded in 2.8 s, 16 in 3.1 s
-    /// (that one under `perf record`).
+    /// what it loaded is still in L1/L2. 10M events over 1M keys under `perf record`: 3.1 s with 24
+    /// and with 16 (no difference shown); 2.8 s with 24 without `perf`.
     public var prefetchDistance: Int { 24 }
 
     /// Loads the slot and entry of a plain changelog's key ahead of its update (`TableRows.prefetch`),
