@@ -16,6 +16,8 @@ let package = Package(
     ],
     targets: [
         .target(name: "CRC32C"),
+        // Cache prefetch hints (`__builtin_prefetch`) for the `table` view's hash table.
+        .target(name: "CPrefetch"),
         .systemLibrary(name: "CNcurses", pkgConfig: "ncursesw", providers: [.apt(["libncurses-dev"])]),
         .target(name: "CursesTerminal", dependencies: ["CNcurses", "Explorer"]),
         .systemLibrary(name: "CCompression", providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]),
@@ -30,7 +32,7 @@ let package = Package(
         .target(name: "Payloads"),
         // Avro, Protobuf and the Confluent wire format: captured values decoded to JSON text.
         .target(name: "Decoding", dependencies: ["Basics", "EventLog", "Payloads", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
-        .target(name: "Projections", dependencies: ["EventLog", "Payloads", "Decoding"]),
+        .target(name: "Projections", dependencies: ["EventLog", "Payloads", "Decoding", "CPrefetch"]),
         // NATS client + JetStream LogSource. Swift 5 mode: NIO handlers hand results to blocking
         // callers through locks, which Swift 6's checker cannot see through without a rewrite in actors.
         .target(name: "NATS", dependencies: ["Basics", "EventLog", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -35,6 +35,10 @@ public struct DecodedProjection<Inner: Projection>: Projection, ValueTextProvidi
         return decoder.transform(event.value, scratch: &decoded) ? String(decoding: decoded, as: UTF8.self) : nil
     }
 
+    /// The key is not decoded: the inner view's hint holds for the raw event.
+    public var prefetchDistance: Int { inner.prefetchDistance }
+    public func prefetch(_ event: EventView, in state: inout State) { inner.prefetch(event, in: &state) }
+
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         // One buffer per event: decoded topics are not on the 7M events/s JSON fold path, and a
         // shared buffer would make the projection a mutable reference type.

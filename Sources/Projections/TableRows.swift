@@ -3,19 +3,26 @@
 /// event (a `[String: String]` made a String per event and freed the one it replaced: with 1M
 /// keys that was three cache misses and a malloc/free pair an event).
 ///
-/// Layout: `arena` holds entries back to back, each `[key count: UInt32][value count: UInt32][key][value]`
-/// (unaligned); a 32-byte slot holds a 64-bit hash of the key, the entry's arena offset + 1
-/// (0: empty) with the key's length, and the key's first 16 bytes. Linear probing, at most half
-/// the slots full, deletion by backward shift (no tombstones). Setting a key appends a new entry
-/// and abandons the old one; the arena is compacted (in place) when it holds more abandoned
-/// entries than live ones, so it stays within ~2× the live rows.
+/// Layout: `arena` holds entries back to back, each `[key count: UInt32][value count: UInt32]
+/// [value capacity: UInt32][key][value, then capacity − count spare bytes]` (unaligned); a 16-byte
+/// slot holds a 64-bit hash of the key and the entry's arena offset + 1 (0: empty) with the key's
+/// length. Linear probing, at most half the slots full, deletion by
+/// backward shift (no tombstones). Setting a key overwrites its value in place when the new value
+/// fits the entry's capacity (the value's size + 1/8 when it was written), else appends a new
+/// entry and abandons the old one; the arena is compacted (in place) when it holds more abandoned
+/// bytes than live ones.
 ///
-/// Why the slot carries the key's head: with 1M keys every update is a cache and TLB miss on its
-/// slot, and comparing the key in the arena was a second one (perf on `RewindBench
-/// --tables-only`: 40% and 36% of `set`, on the two loads). Keys of at most 16 bytes — ids,
-/// `customer-123456` — now compare inside the slot, and nothing of the old entry is read. The
-/// slots and the arena sit in transparent huge pages when the kernel offers them (`madvise`
-/// mode): in this VM a TLB miss is a two-dimensional page walk.
+/// Why in place: appending every update made the arena 2× the live rows and compacted it every
+/// ~1M updates of a 1M-row table, and compaction looks up every entry's slot, one more cache
+/// miss per event; an in-place update writes lines `prefetch` has already brought in.
+///
+/// Why 16-byte slots: with 1M keys every update is a cache and TLB miss on its slot and another on
+/// its entry (perf on `RewindBench --tables-only`). Slots used to carry the key's first 16 bytes
+/// (32 bytes a slot) so that short keys compared without the arena; now that an update writes its
+/// entry in place, the entry's lines are loaded anyway (`prefetch` loads them ahead), the key
+/// compares there, and the 2M slots of a 1M-row table take 32 MB instead of 64. The slots and the
+/// arena sit in transparent huge pages when the kernel offers them (`madvise` mode): in this VM a
+/// TLB miss is a two-dimensional page walk.
 ///
 /// A row is identified by its key's bytes, as Kafka's compaction identifies it; a key that is
 /// not valid UTF-8 is keyed by its text with replacement characters (`String(decoding:)`), so the
@@ -23,6 +30,8 @@
 /// (copy-on-write, as `Array`); a copy then costs a `memcpy` of the arena and the slots.
 public struct TableRows: @unchecked Sendable {
     private var storage: Storage
+    /// Hashes of the last keys hinted by `prefetch`, whose entries are loaded next.
+    private var pending = PrefetchQueue()
 
     public init() { storage = Storage(slotCount: Self.slotCountMin, arenaCapacity: 0) }
 
@@ -53,6 +62,19 @@ public struct TableRows: @unchecked Sendable {
         storage = Storage(slotCount: Self.slotCountMin, arenaCapacity: 0)
     }
 
+    /// A hint that `key` is set or removed soon (a fold calls it 24 events ahead): loads the
+    /// key's slot now, and the entry of the key hinted `PrefetchQueue.depth` calls ago, whose slot
+    /// is in cache by then. With 1M rows every update missed the cache on its slot and again on
+    /// its entry, one after the other; hinted, both loads overlap the folds in between. Changes no
+    /// row and copies nothing (the queue of hints is not part of the rows).
+    public mutating func prefetch(_ key: UnsafeRawBufferPointer) {
+        // A key that is not ASCII would need normalizing, an allocation: no hint for those.
+        guard Self.isASCII(key) else { return }
+        let hash = Self.hash(key)
+        storage.prefetchSlot(hash: hash)
+        if let earlier = pending.push(hash) { storage.prefetchEntry(hash: earlier) }
+    }
+
     /// Calls `body` with the row bytes of `key`, nil when there is no such row.
     public func withValue<Result>(forKey key: String, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result? {
         var key = key
@@ -61,6 +83,12 @@ public struct TableRows: @unchecked Sendable {
             return try body(storage.value(at: entry))
         }
     }
+
+    /// Arena bytes in use, live and abandoned: what in-place updates keep from growing.
+    var arenaBytesUsed: Int { storage.arenaUsed }
+
+    /// Whether `other` is a copy not separated from this one by a change yet (copy-on-write).
+    func sharesStorage(with other: TableRows) -> Bool { storage === other.storage }
 
     public func contains(_ key: String) -> Bool { withValue(forKey: key) { _ in true } ?? false }
 
@@ -144,47 +172,45 @@ extension TableRows {
         /// Arena offset of the entry + 1 (0: empty) in the low 48 bits; the key's length, capped
         /// at 0xFFFF, in the high 16.
         var entry: UInt64
-        /// The key's first 16 bytes, zero-padded.
-        var head0: UInt64
-        var head1: UInt64
 
-        static let empty = Slot(hash: 0, entry: 0, head0: 0, head1: 0)
+        static let empty = Slot(hash: 0, entry: 0)
         static let offsetMask: UInt64 = (1 << 48) - 1
 
         @inline(__always) var isEmpty: Bool { entry == 0 }
         @inline(__always) var offset: Int { Int(truncatingIfNeeded: entry & Self.offsetMask) - 1 }
     }
 
-    /// A key as a probe compares it: hash, capped length and head, computed once per operation.
+    /// A key as a probe compares it: hash and capped length, computed once per operation.
     struct ProbeKey {
         let bytes: UnsafeRawBufferPointer
         let hash: UInt64
         let lengthBits: UInt64
-        let head0: UInt64
-        let head1: UInt64
 
         @inline(__always)
         init(_ bytes: UnsafeRawBufferPointer) {
             self.bytes = bytes
             hash = TableRows.hash(bytes)
             lengthBits = UInt64(min(bytes.count, 0xFFFF)) << 48
-            head0 = Self.word(bytes, from: 0)
-            head1 = Self.word(bytes, from: 8)
         }
+    }
 
-        /// Up to 8 bytes of `bytes` from `start`, little-endian, zero-padded.
+    /// The last `depth` hashes hinted, oldest first out (0: none).
+    struct PrefetchQueue {
+        static let depth = 8
+        private var hashes: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        private var next = 0
+
+        /// Queues `hash`; returns the one it replaces, queued `depth` calls ago.
         @inline(__always)
-        static func word(_ bytes: UnsafeRawBufferPointer, from start: Int) -> UInt64 {
-            if start + 8 <= bytes.count { return bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self) }
-            var word: UInt64 = 0
-            var shift: UInt64 = 0
-            var index = start
-            while index < bytes.count {
-                word |= UInt64(bytes[index]) << shift
-                shift += 8
-                index += 1
+        mutating func push(_ hash: UInt64) -> UInt64? {
+            let slot = next
+            next = (next + 1) & (Self.depth - 1)
+            let earlier = withUnsafeMutableBytes(of: &hashes) { words in
+                let earlier = words.load(fromByteOffset: slot * 8, as: UInt64.self)
+                words.storeBytes(of: hash, toByteOffset: slot * 8, as: UInt64.self)
+                return earlier
             }
-            return word
+            return earlier == 0 ? nil : earlier
         }
     }
 
@@ -210,11 +236,16 @@ extension TableRows {
         private(set) var arena: UnsafeMutableRawPointer
         private(set) var arenaCapacity: Int
         private(set) var arenaUsed = 0
-        /// Entries in the arena that no slot points at any more.
-        private(set) var abandoned = 0
+        /// Bytes of the entries in the arena that no slot points at any more.
+        private(set) var abandonedBytes = 0
         private(set) var count = 0
 
-        static let entryHeaderBytes = 8
+        static let entryHeaderBytes = 12
+
+        /// Room for a value of `count` bytes and the next few versions of it: rows of one table
+        /// change a status or an amount, a few bytes either way (8-byte granules, + 1/8).
+        @inline(__always)
+        static func capacity(for count: Int) -> Int { (count + count / 8 + 7) & ~7 }
 
         init(slotCount: Int, arenaCapacity: Int) {
             precondition(slotCount > 0 && slotCount & (slotCount - 1) == 0, "slot count must be a power of two")
@@ -235,15 +266,23 @@ extension TableRows {
             return raw.bindMemory(to: Slot.self, capacity: count)
         }
 
-        func copy() -> Storage {
-            let copy = Storage(slotCount: slotCount, arenaCapacity: arenaUsed)
-            copy.slots.update(from: slots, count: slotCount)
-            copy.arena.copyMemory(from: arena, byteCount: arenaUsed)
-            copy.arenaUsed = arenaUsed
-            copy.abandoned = abandoned
-            copy.count = count
-            return copy
+        /// A copy of `source` (copy-on-write) in fresh memory, filled by copying without zeroing
+        /// first, with the same arena capacity: the copy is the one that goes on changing (the
+        /// original stays as the runner's checkpoint), and an arena copied to its exact size
+        /// doubled, a second copy, at its next append. Capacity not yet written costs no memory.
+        private init(copying source: Storage) {
+            slotCount = source.slotCount
+            slots = Memory.allocate(slotCount * MemoryLayout<Slot>.stride).bindMemory(to: Slot.self, capacity: slotCount)
+            slots.update(from: source.slots, count: slotCount)
+            arenaCapacity = source.arenaCapacity
+            arena = Memory.allocate(arenaCapacity)
+            arena.copyMemory(from: source.arena, byteCount: source.arenaUsed)
+            arenaUsed = source.arenaUsed
+            abandonedBytes = source.abandonedBytes
+            count = source.count
         }
+
+        func copy() -> Storage { Storage(copying: self) }
 
         @inline(__always)
         private func key(at entry: Int) -> UnsafeRawBufferPointer {
@@ -259,19 +298,59 @@ extension TableRows {
         }
 
         @inline(__always)
+        private func valueCapacity(at entry: Int) -> Int { Int(arena.loadUnaligned(fromByteOffset: entry + 8, as: UInt32.self)) }
+
+        @inline(__always)
         private func entryBytes(at entry: Int) -> Int {
-            Self.entryHeaderBytes + Int(arena.loadUnaligned(fromByteOffset: entry, as: UInt32.self))
-                + Int(arena.loadUnaligned(fromByteOffset: entry + 4, as: UInt32.self))
+            Self.entryHeaderBytes + Int(arena.loadUnaligned(fromByteOffset: entry, as: UInt32.self)) + valueCapacity(at: entry)
+        }
+
+        @inline(__always)
+        func prefetchSlot(hash: UInt64) {
+            rewind_prefetch_write(slots + (Int(truncatingIfNeeded: hash) & (slotCount - 1)))
+        }
+
+        /// Loads the entry of the first slot of `hash`'s probe run with that hash (its slot was
+        /// hinted earlier): the lines an update writes, the header and ~2 lines of row.
+        @inline(__always)
+        func prefetchEntry(hash: UInt64) {
+            let mask = slotCount - 1
+            var index = Int(truncatingIfNeeded: hash) & mask
+            // At most half the slots are full, so a probe run is short; a hint may give up early.
+            for _ in 0..<4 {
+                let slot = slots[index]
+                if slot.isEmpty { return }
+                if slot.hash == hash {
+                    let entry = arena + slot.offset
+                    rewind_prefetch_write(entry)
+                    rewind_prefetch_write(entry + 64)
+                    rewind_prefetch_write(entry + 128)
+                    return
+                }
+                index = (index + 1) & mask
+            }
         }
 
         @inline(__always)
         private func matches(_ slot: Slot, _ key: ProbeKey) -> Bool {
-            guard slot.hash == key.hash, slot.entry & ~Slot.offsetMask == key.lengthBits, slot.head0 == key.head0, slot.head1 == key.head1 else {
-                return false
-            }
-            if key.bytes.count <= 16 { return true }
+            guard slot.hash == key.hash, slot.entry & ~Slot.offsetMask == key.lengthBits else { return false }
             let stored = self.key(at: slot.offset)
-            return stored.count == key.bytes.count && memcmp(stored.baseAddress!, key.bytes.baseAddress!, key.bytes.count) == 0
+            return stored.count == key.bytes.count && Self.equal(stored, key.bytes)
+        }
+
+        /// Keys are short (ids): 8 bytes a step inline, where `memcmp` was a call per update.
+        @inline(__always)
+        private static func equal(_ lhs: UnsafeRawBufferPointer, _ rhs: UnsafeRawBufferPointer) -> Bool {
+            var index = 0
+            while index + 8 <= lhs.count {
+                if lhs.loadUnaligned(fromByteOffset: index, as: UInt64.self) != rhs.loadUnaligned(fromByteOffset: index, as: UInt64.self) { return false }
+                index += 8
+            }
+            while index < lhs.count {
+                if lhs[index] != rhs[index] { return false }
+                index += 1
+            }
+            return true
         }
 
         /// The slot index holding `key`, or the empty slot where it would go.
@@ -298,23 +377,34 @@ extension TableRows {
             let probeKey = ProbeKey(key)
             var (index, found) = probe(probeKey)
             if found {
-                abandoned += 1
+                let old = slots[index].offset
+                if value.count <= valueCapacity(at: old) {
+                    overwriteValue(at: old, keyCount: key.count, with: value)
+                    return true
+                }
+                abandonedBytes += entryBytes(at: old)
             } else if (count + 1) * 2 > slotCount {
                 grow()
                 index = probe(probeKey).index
             }
             let entry = append(key, value)
             precondition(UInt64(entry + 1) <= Slot.offsetMask, "table rows past 256 TiB")
-            slots[index] = Slot(hash: probeKey.hash, entry: probeKey.lengthBits | UInt64(entry + 1), head0: probeKey.head0, head1: probeKey.head1)
+            slots[index] = Slot(hash: probeKey.hash, entry: probeKey.lengthBits | UInt64(entry + 1))
             if !found { count += 1 }
             compactIfWorthIt()
             return found
         }
 
+        @inline(__always)
+        private func overwriteValue(at entry: Int, keyCount: Int, with value: UnsafeRawBufferPointer) {
+            arena.storeBytes(of: UInt32(value.count), toByteOffset: entry + 4, as: UInt32.self)
+            if value.count > 0 { (arena + entry + Self.entryHeaderBytes + keyCount).copyMemory(from: value.baseAddress!, byteCount: value.count) }
+        }
+
         func remove(_ key: UnsafeRawBufferPointer) -> Bool {
             let (index, found) = probe(ProbeKey(key))
             guard found else { return false }
-            abandoned += 1
+            abandonedBytes += entryBytes(at: slots[index].offset)
             count -= 1
             // Backward shift: move later slots of the same probe run into the hole, so lookups
             // never meet an empty slot before their key.
@@ -345,11 +435,14 @@ extension TableRows {
 
         @inline(__always)
         private func append(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) -> Int {
-            let bytes = Self.entryHeaderBytes + key.count + value.count
+            let capacity = Self.capacity(for: value.count)
+            precondition(capacity <= Int(UInt32.max), "a row larger than 4 GiB")
+            let bytes = Self.entryHeaderBytes + key.count + capacity
             if arenaUsed + bytes > arenaCapacity { reserveArena(arenaUsed + bytes) }
             let entry = arenaUsed
             arena.storeBytes(of: UInt32(key.count), toByteOffset: entry, as: UInt32.self)
             arena.storeBytes(of: UInt32(value.count), toByteOffset: entry + 4, as: UInt32.self)
+            arena.storeBytes(of: UInt32(capacity), toByteOffset: entry + 8, as: UInt32.self)
             if key.count > 0 { (arena + entry + Self.entryHeaderBytes).copyMemory(from: key.baseAddress!, byteCount: key.count) }
             if value.count > 0 { (arena + entry + Self.entryHeaderBytes + key.count).copyMemory(from: value.baseAddress!, byteCount: value.count) }
             arenaUsed += bytes
@@ -379,11 +472,10 @@ extension TableRows {
             free(old)
         }
 
-        /// Counted in entries, not bytes: the bytes of an abandoned entry would be one more read
-        /// of the arena per update (rows of one table are of similar size).
+        /// Counted in bytes: an update that abandons an entry has just read its header anyway.
         @inline(__always)
         private func compactIfWorthIt() {
-            if abandoned > count, arenaUsed > TableRows.compactionBytesMin { compact() }
+            if abandonedBytes * 2 > arenaUsed, arenaUsed > TableRows.compactionBytesMin { compact() }
         }
 
         /// Slides the live entries to the front of the arena, in arena order, keeping its memory:
@@ -404,7 +496,7 @@ extension TableRows {
                 read += bytes
             }
             arenaUsed = write
-            abandoned = 0
+            abandonedBytes = 0
         }
     }
 }
@@ -453,6 +545,7 @@ extension TableRows: Codable {
     }
 }
 
+import CPrefetch
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -93,6 +93,7 @@ public final class ViewRunner<P: Projection> {
         // per event instead of dividing twice (64-bit divisions, on every event of every fold).
         var checkpointDue = Self.due(after: counters.eventsApplied, every: checkpointEveryEvents)
         var snapshotDue = Self.due(after: counters.eventsApplied, every: snapshotEveryEvents)
+        let prefetchDistance = projection.prefetchDistance
         while !stopped, folded < maxEvents, let run = try stream.nextRun() {
             var consumed = 0
             var index = run.start
@@ -103,6 +104,9 @@ public final class ViewRunner<P: Projection> {
                 if folded >= maxEvents || (limit.map { key > $0 } ?? false) {
                     stopped = true
                     break
+                }
+                if prefetchDistance > 0, index + prefetchDistance < run.records.count {
+                    projection.prefetch(EventView(partition: run.partition, record: run.records[index + prefetchDistance]), in: &local)
                 }
                 _ = fold(EventView(partition: run.partition, record: record), key: key, into: &local, counters: &counters)
                 consumed += 1

@@ -1,6 +1,7 @@
 import Decoding
 import EventLog
 import Foundation
+import Payloads
 @testable import Projections
 import Scenarios
 import TestSupport
@@ -297,6 +298,82 @@ final class TableProjectionTests: XCTestCase {
         XCTAssertEqual(view.row(#"{"id":3}"#)?.values, [.int(3), .text("Cy"), .text("Nice"), .text("true")])
         XCTAssertEqual(view.caption, "CDC table bank.customers")
         XCTAssertEqual(try view.lineage(of: #"{"id":2}"#, to: .end).map(\.change), ["op=c", "op=d"])
+    }
+
+    /// The fold as `rebuild` runs it — batches of 1 to 60 records, so the prefetch hints 24
+    /// events ahead cross batch ends; values mostly shaped like the rows before (the known-fields
+    /// scan), sometimes reordered, extended, nested, growing past their capacity or broken — equals
+    /// a reference map after every slice of a random number of events.
+    func testBatchedFoldEqualsAReferenceMapProperty() throws {
+        var random = SeededRandom.fromEnvironment()
+        let log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
+        defer { log.close() }
+        try log.createTopic("changelog", config: TopicConfig(partitions: 1, segmentBytes: 64 << 10))
+        var produced: [(key: String, value: [UInt8]?)] = []
+        while produced.count < 6_000 {
+            var batch: [ProducerRecord] = []
+            for _ in 0..<Int.random(in: 1...60, using: &random) {
+                let n = produced.count
+                let key = "k\(Int.random(in: 0..<300, using: &random))"
+                let value: [UInt8]?
+                switch Int.random(in: 0..<20, using: &random) {
+                case 0: value = nil
+                case 1: value = Array(#"{"name":"reordered \#(n)","id":\#(n)}"#.utf8)
+                case 2: value = Array(#"{"id":\#(n),"extra":\#(n % 7),"name":"x"}"#.utf8)
+                case 3: value = Array(#"{"id":\#(n),"nested":{"a":[1,"}"]}}"#.utf8)
+                case 4: value = Array(#"{"id":\#(n),"name":"\#(String(repeating: "grows ", count: n % 40))"}"#.utf8)
+                case 5: value = Array(#"{"id":\#(n),"name":"broken"#.utf8)
+                case 6: value = Array("plain \(n)".utf8)
+                default: value = Array(#"{"id":\#(n),"name":"a \"quoted\" name \#(n % 3)","status":"\#(["new", "active", "suspended"][n % 3])"}"#.utf8)
+                }
+                batch.append(ProducerRecord(key: Array(key.utf8), value: value, timestamp: Timestamp(milliseconds: 1_000 + Int64(n))))
+                produced.append((key, value))
+            }
+            _ = try log.append(batch, to: "changelog")
+        }
+        let runner = try ViewRunner(log: log, topic: "changelog", projection: TableProjection(), snapshots: nil)
+        // A key's latest value; nil: its tombstone came in this slice (then it must be gone).
+        var reference: [String: [UInt8]?] = [:]
+        var columns: [String] = []
+        var folded = 0
+        while folded < produced.count {
+            let slice = Int.random(in: 1...700, using: &random)
+            XCTAssertEqual(try runner.run(to: .end, maxEvents: Int64(slice)), Int64(min(slice, produced.count - folded)))
+            for (key, value) in produced[folded..<min(folded + slice, produced.count)] {
+                reference.updateValue(value, forKey: key)
+                guard let value else { continue }
+                var keys: [String] = []
+                let isObject = value.withUnsafeBytes { bytes in
+                    JSONScanner.forEachRawMember(bytes) { name, _ in
+                        keys.append(String(decoding: name, as: UTF8.self))
+                        return true
+                    }
+                }
+                // As the fold always did: the members of a broken object before the break are
+                // columns too, then its `value`.
+                for name in isObject ? keys : keys + ["value"] where !columns.contains(name) { columns.append(name) }
+            }
+            folded = min(folded + slice, produced.count)
+            XCTAssertEqual(runner.columns, ["key"] + columns, "after \(folded) events")
+            XCTAssertEqual(runner.state.rows.count, reference.values.filter { $0 != nil }.count, "after \(folded) events")
+            for (key, value) in reference {
+                let stored = runner.state.rows.withValue(forKey: key) { Array($0) }
+                guard let value else {
+                    XCTAssertNil(stored, "after \(folded) events: \(key) was deleted")
+                    continue
+                }
+                let isObject = value.withUnsafeBytes { JSONScanner.forEachRawMember($0) { _, _ in true } }
+                XCTAssertEqual(stored.map { String(decoding: $0, as: UTF8.self) },
+                               isObject ? String(decoding: value, as: UTF8.self) : #"{"value":"# + Self.quoted(String(decoding: value, as: UTF8.self)) + "}",
+                               "after \(folded) events: \(key)")
+            }
+            reference = reference.filter { $0.value != nil }
+        }
+    }
+
+    /// A JSON string of ASCII text without control characters.
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
 

@@ -142,4 +142,68 @@ final class TableRowsTests: XCTestCase {
             XCTAssertEqual(runner.rows(), fresh.rows(), "round \(round)")
         }
     }
+
+    /// Hints for keys set soon, for keys never set and for keys of a copy, interleaved with
+    /// random sets and removes, change nothing: the rows equal a dictionary at every step, and a
+    /// copy that is only hinted keeps its rows and its storage.
+    func testPrefetchHintsChangeNothingProperty() throws {
+        var random = SeededRandom.fromEnvironment()
+        var rows = TableRows()
+        var reference: [[UInt8]: [UInt8]] = [:]
+        var upcoming = (0..<16).map { _ in randomKey(&random) }
+        for step in 0..<8_000 {
+            let key = upcoming.removeFirst()
+            upcoming.append(randomKey(&random))
+            upcoming.last!.withUnsafeBytes { rows.prefetch($0) }
+            if step % 7 == 0 { Array("never-\(step)".utf8).withUnsafeBytes { rows.prefetch($0) } }
+            if Int.random(in: 0..<5, using: &random) == 0 {
+                let removed = key.withUnsafeBytes { rows.remove($0) }
+                XCTAssertEqual(removed, reference.removeValue(forKey: normalized(key)) != nil, "step \(step)")
+            } else {
+                let value = (0..<Int.random(in: 0...300, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                let existed = key.withUnsafeBytes { key in value.withUnsafeBytes { rows.set(key, to: $0) } }
+                XCTAssertEqual(existed, reference.updateValue(value, forKey: normalized(key)) != nil, "step \(step)")
+            }
+            if step % 1_000 == 999 {
+                assertEqual(rows, reference, "step \(step)")
+                var copy = rows
+                for key in upcoming { key.withUnsafeBytes { copy.prefetch($0) } }
+                XCTAssertTrue(copy.sharesStorage(with: rows), "a hint must not copy the rows")
+                assertEqual(copy, reference, "hinted copy, step \(step)")
+            }
+        }
+        assertEqual(rows, reference, "end")
+    }
+
+    /// Updates that fit a row's capacity overwrite it in place (the arena does not grow); one that
+    /// does not moves the row, and the abandoned bytes are compacted away once they outweigh the
+    /// live ones. Every value reads back as set.
+    func testUpdatesInPlaceUntilARowOutgrowsItsCapacity() throws {
+        var rows = TableRows()
+        func set(_ key: String, _ value: String) { Array(key.utf8).withUnsafeBytes { key in Array(value.utf8).withUnsafeBytes { _ = rows.set(key, to: $0) } } }
+        let base = String(repeating: "v", count: 80)
+        for n in 0..<1_000 { set("k\(n)", base) }
+        let used = rows.arenaBytesUsed
+        for round in 0..<5 {
+            for n in 0..<1_000 { set("k\(n)", String(base.prefix(70 + (n + round) % 11))) }
+            XCTAssertEqual(rows.arenaBytesUsed, used, "round \(round): every update fits")
+        }
+        XCTAssertEqual(rows.value(forKey: "k7"), String(base.prefix(70 + (7 + 4) % 11)))
+        set("k3", base + "a row that grew past its capacity")
+        XCTAssertGreaterThan(rows.arenaBytesUsed, used)
+        XCTAssertEqual(rows.value(forKey: "k3"), base + "a row that grew past its capacity")
+        XCTAssertEqual(rows.count, 1_000)
+        // Rows that grow past any capacity, over 1 MiB of arena: compaction keeps the arena
+        // within about twice the live bytes.
+        var grown = TableRows()
+        for round in 0..<40 {
+            for n in 0..<500 {
+                let value = String(repeating: "x", count: 100 + round * 40)
+                Array("k\(n)".utf8).withUnsafeBytes { key in Array(value.utf8).withUnsafeBytes { _ = grown.set(key, to: $0) } }
+            }
+        }
+        let live = 500 * (12 + 4 + (100 + 39 * 40) * 9 / 8 + 8)
+        XCTAssertLessThan(grown.arenaBytesUsed, 2 * live + (1 << 20))
+        XCTAssertEqual(grown.value(forKey: "k499"), String(repeating: "x", count: 100 + 39 * 40))
+    }
 }
