@@ -31,6 +31,35 @@ public struct JetStreamMessage: Hashable, Sendable {
         timeNs = time
     }
 
+    /// From a reply to `$JS.API.DIRECT.GET.<stream>`: the stored headers and payload as they
+    /// were published, with the server's `Nats-Stream`, `Nats-Subject`, `Nats-Sequence` and
+    /// `Nats-Time-Stamp` appended after them (which are taken off again, the last of each name, so
+    /// the message equals what STREAM.MSG.GET returns); nil for the 404 of a deleted or missing
+    /// sequence. A reply without those headers is not a stored message.
+    init?(direct message: NATSMessage, stream: String) throws {
+        guard var headers = message.headers else {
+            throw NATSError(.protocolViolation, "direct get of stream \(stream) replied without headers")
+        }
+        if message.status == 404 { return nil }
+        if let status = message.status {
+            throw NATSError(.api, "direct get of stream \(stream) failed: \(status) \(headers.statusDescription)")
+        }
+        func take(_ name: String) -> String? {
+            guard let index = headers.fields.lastIndex(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
+            return headers.fields.remove(at: index).value
+        }
+        let time = take("Nats-Time-Stamp"), sequenceText = take("Nats-Sequence"), subject = take("Nats-Subject")
+        _ = take("Nats-Stream")
+        guard let sequenceText, let sequence = UInt64(sequenceText), let subject, let time, let timeNs = RFC3339.nanoseconds(time) else {
+            throw NATSError(.protocolViolation, "direct get of stream \(stream) replied without a sequence, subject and RFC 3339 time in its headers")
+        }
+        self.sequence = sequence
+        self.subject = subject
+        self.headers = headers.fields.isEmpty ? nil : headers
+        self.payload = message.payload
+        self.timeNs = timeNs
+    }
+
     /// From a consumer delivery: sequence and time are in the reply subject,
     /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time ns>.<pending>`
     /// (or, from 2.10 on, with `<domain>.<account hash>` after ACK and a random token at the end).

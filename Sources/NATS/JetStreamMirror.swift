@@ -45,7 +45,8 @@ public final class JetStreamMirror {
         do {
             _ = try jetStream.streamInfo(stream)
         } catch let error as NATSError where error.code == .streamNotFound {
-            try jetStream.createStream(StreamConfig(name: stream, subjects: [subjectPrefix, subjectPrefix + ".>"], replicas: replicas))
+            // allow_direct: seeks and short reads then skip the JSON API (JetStreamSource).
+            try jetStream.createStream(StreamConfig(name: stream, subjects: [subjectPrefix, subjectPrefix + ".>"], replicas: replicas, allowDirect: true))
         }
     }
 

@@ -38,6 +38,7 @@ public final class JetStreamReader {
         for attempt in 0..<3 {
             if consumer == nil { try createConsumer() }
             guard let consumer, let subscription else { break }
+            let sent = MonotonicClock.nanoseconds()
             var request = "{\"batch\":\(batch)"
             request += waitMs > 0 ? ",\"expires\":\(Int64(waitMs) * 1_000_000)}" : ",\"no_wait\":true}"
             try jetStream.connection.publish("\(JetStream.apiPrefix)CONSUMER.MSG.NEXT.\(stream).\(consumer)", payload: Array(request.utf8),
@@ -65,6 +66,7 @@ public final class JetStreamReader {
                     nextSequence = stored.sequence + 1
                 }
             }
+            jetStream.profile?.record("CONSUMER.MSG.NEXT", requests: 1, wireMs: RequestProfile.milliseconds(since: sent), decodeMs: 0)
             if ended || received == batch { return messages }
             if !messages.isEmpty { return messages }
             // Silence: recreate the consumer where we are (attempt 0 may just be an empty stream

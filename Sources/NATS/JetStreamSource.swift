@@ -6,8 +6,9 @@ import EventLog
 /// (a LogAppendTime: JetStream stamps messages itself), NATS headers are record headers.
 ///
 /// Costs: reading forward reuses one pull consumer while reads continue where the last ended;
-/// a read elsewhere of a few records uses direct gets (STREAM.MSG.GET), a longer one a new
-/// consumer. A seek by time is an interpolation search of pipelined direct gets (TimeSeek).
+/// a read elsewhere of a few records uses pipelined gets of single messages (DIRECT.GET on an
+/// allow_direct stream, else STREAM.MSG.GET), a longer one a new consumer. A seek by time is an
+/// interpolation search of those gets (TimeSeek) whose last round brings the page after it.
 /// Not thread-safe: one thread at a time (the explorer hands it to its follower thread whole).
 /// Summaries, topic details and durable consumers as groups: JetStreamSource+Details.swift.
 public final class JetStreamSource: LogSource, @unchecked Sendable {
@@ -64,11 +65,13 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         let stream = try stream(partition)
         guard maxRecords > 0 else { return [] }
         let first = UInt64(max(1, start.rawValue))
+        let probed = lastProbed
+        lastProbed = nil
         if let reader = readers[stream], reader.nextSequence == first {
             return try reader.fetch(maxMessages: maxRecords).map(\.record)
         }
         if maxRecords <= Self.directGetRecordsMax {
-            return try directRead(stream, from: first, maxRecords: maxRecords)
+            return try directRead(stream, from: first, maxRecords: maxRecords, probed: probed?.stream == stream ? probed : nil)
         }
         readers[stream]?.close()
         let reader = JetStreamReader(jetStream: jetStream, stream: stream, from: first)
@@ -77,15 +80,27 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
     }
 
     /// Pipelined direct gets, skipping deleted sequences; bounded: after 4 rounds (a long run of
-    /// deleted messages) the rest comes through a consumer.
-    private func directRead(_ stream: String, from first: UInt64, maxRecords: Int) throws -> [Record] {
-        let last = try jetStream.streamInfo(stream).state.lastSeq
+    /// deleted messages) the rest comes through a consumer. The messages the seek just before
+    /// fetched are used as they are: its last round asked for the page after its answer too.
+    private func directRead(_ stream: String, from first: UInt64, maxRecords: Int, probed: ProbedMessages?) throws -> [Record] {
         var records: [Record] = []
         var sequence = first
+        if let probed {
+            while records.count < maxRecords, sequence <= probed.lastSeq, let message = probed.messages[sequence] {
+                if let message { records.append(message.record) }
+                sequence += 1
+            }
+            if records.count == maxRecords || sequence > probed.lastSeq { return records }
+        }
+        // Right after a seek, its stream info still says where the stream ends.
+        let (last, direct) = try probed.map { ($0.lastSeq, $0.direct) } ?? {
+            let info = try jetStream.streamInfo(stream)
+            return (info.state.lastSeq, info.config.allowDirect == true)
+        }()
         for _ in 0..<4 where records.count < maxRecords && sequence <= last {
             let count = UInt64(min(maxRecords - records.count, Self.directGetRecordsMax))
             let upTo = min(sequence + count, last + 1)
-            records += try jetStream.messages(stream, sequences: Array(sequence..<upTo)).compactMap { $0?.record }
+            records += try messages(stream, Array(sequence..<upTo), direct: direct).compactMap { $0?.record }
             sequence = upTo
         }
         if records.count < maxRecords, sequence <= last {
@@ -97,32 +112,62 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         return records
     }
 
+    /// `$JS.API.DIRECT.GET` where the stream allows it (no JSON, no base64, no API queue), else
+    /// STREAM.MSG.GET.
+    private func messages(_ stream: String, _ sequences: [UInt64], direct: Bool) throws -> [JetStreamMessage?] {
+        direct ? try jetStream.directMessages(stream, sequences: sequences) : try jetStream.messages(stream, sequences: sequences)
+    }
+
+    /// What the last seek's final round fetched, kept for the read that follows it (and only that
+    /// one: a stream's stored messages do not change, but whether they are still stored does).
+    private struct ProbedMessages {
+        var stream: String
+        var lastSeq: UInt64
+        var direct: Bool
+        /// nil values: deleted sequences.
+        var messages: [UInt64: JetStreamMessage?]
+    }
+    private var lastProbed: ProbedMessages?
+
     /// By the events' own times for a stream `rewind mirror` wrote (they rise with the sequence:
     /// the mirror publishes in time order), else by stored time (JetStream stamps messages in
     /// order): an interpolation search of pipelined direct gets (TimeSeek), about four round trips
     /// on a million messages where a binary search took twenty and a by_start_time consumer three
-    /// plus a consumer the server must set up.
+    /// plus a consumer the server must set up. Its last round also fetches the page after the
+    /// answer, which the next `read` from there uses instead of asking again.
     public func offset(forTimestamp timestamp: Timestamp, in partition: TopicPartition) throws -> Offset {
         let stream = try stream(partition)
-        let state = try jetStream.streamInfo(stream).state
+        lastProbed = nil
+        let info = try jetStream.streamInfo(stream)
+        let state = info.state
         guard state.messages > 0 else { return Offset(Int64(state.lastSeq + 1)) }
-        let jetStream = jetStream
+        let direct = info.config.allowDirect == true
+        var probed = ProbedMessages(stream: stream, lastSeq: state.lastSeq, direct: direct, messages: [:])
         let seek = TimeSeek(
-            probe: { sequences in try jetStream.messages(stream, sequences: sequences).map { $0?.eventTime.milliseconds } },
-            firstStored: { [unowned self] from, last in try self.firstMessage(stream, from: from, last: last).map { ($0.sequence, $0.eventTime.milliseconds) } })
+            probe: { [unowned self] sequences in
+                let found = try self.messages(stream, sequences, direct: direct)
+                probed.messages = Dictionary(uniqueKeysWithValues: zip(sequences, found))
+                return found.map { $0?.eventTime.milliseconds }
+            },
+            firstStored: { [unowned self] from, last in try self.firstMessage(stream, from: from, last: last, direct: direct).map { ($0.sequence, $0.eventTime.milliseconds) } },
+            pageAfter: UInt64(Self.seekPageMessages))
         let found = try seek.search(timestamp.milliseconds, first: state.firstSeq, last: state.lastSeq)
         lastSeekRoundTrips = found.roundTrips
+        lastProbed = probed
         return Offset(Int64(found.sequence))
     }
+
+    /// Messages past a seek's answer fetched with its last round: a page of the explorer's.
+    static var seekPageMessages: Int { 50 }
 
     /// Round trips the last `offset(forTimestamp:in:)` took after its stream info (benchmarks).
     public private(set) var lastSeekRoundTrips = 0
 
     /// The first stored message at or after `from` (deleted ones skipped), up to `last`.
-    private func firstMessage(_ stream: String, from: UInt64, last: UInt64) throws -> JetStreamMessage? {
+    private func firstMessage(_ stream: String, from: UInt64, last: UInt64, direct: Bool) throws -> JetStreamMessage? {
         var sequence = from
         while sequence <= last, sequence < from + 64 {
-            if let message = try jetStream.message(stream, sequence: sequence) { return message }
+            if let message = try messages(stream, [sequence], direct: direct)[0] { return message }
             sequence += 1
         }
         return sequence <= last ? try JetStreamReader(jetStream: jetStream, stream: stream, from: sequence).fetch(maxMessages: 1).first : nil

@@ -12,8 +12,11 @@ public struct StreamConfig: Codable, Sendable, Equatable {
     public var numReplicas: Int?
     public var duplicateWindow: Int64?
     public var discard: String?
+    /// Lets any replica answer `$JS.API.DIRECT.GET` (nats-server 2.9 and later).
+    public var allowDirect: Bool?
 
-    public init(name: String, subjects: [String], replicas: Int = 1, storage: String = "file", duplicateWindowNs: Int64? = nil) {
+    public init(name: String, subjects: [String], replicas: Int = 1, storage: String = "file", duplicateWindowNs: Int64? = nil,
+                allowDirect: Bool? = nil) {
         self.name = name
         self.subjects = subjects
         self.retention = "limits"
@@ -21,6 +24,7 @@ public struct StreamConfig: Codable, Sendable, Equatable {
         self.numReplicas = replicas
         self.duplicateWindow = duplicateWindowNs
         self.discard = "old"
+        self.allowDirect = allowDirect
     }
 }
 

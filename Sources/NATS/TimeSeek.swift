@@ -10,8 +10,10 @@
 /// interpolation did not halve the window adds the midpoint, so a skewed stream still costs no
 /// more rounds than bisection.
 struct TimeSeek {
-    /// Candidates between the bounds that are fetched whole instead of searched further.
-    static let finalWindowMax: UInt64 = 100
+    /// Candidates between the bounds that are fetched whole instead of searched further. Small:
+    /// each message asked costs the server tens of microseconds (a round of 3 probes costs about
+    /// what 8 more messages do), so searching on beats fetching a wide window.
+    static let finalWindowMax: UInt64 = 16
 
     /// The time (epoch ms) of each asked sequence, nil where the message is deleted; one call is
     /// one round trip.
@@ -19,15 +21,26 @@ struct TimeSeek {
     /// The first stored message at or after a sequence and up to a bound, with its time: the way
     /// past a run of deleted messages that no probe of a round hit.
     let firstStored: (_ from: UInt64, _ last: UInt64) throws -> (sequence: UInt64, time: Int64)?
+    /// Sequences after the final window asked in its round too: the first page a caller reads
+    /// after the seek, which then costs no round trip of its own.
+    let pageAfter: UInt64
+
+    init(probe: @escaping ([UInt64]) throws -> [Int64?], firstStored: @escaping (_ from: UInt64, _ last: UInt64) throws -> (sequence: UInt64, time: Int64)?,
+         pageAfter: UInt64 = 0) {
+        self.probe = probe
+        self.firstStored = firstStored
+        self.pageAfter = pageAfter
+    }
 
     /// The smallest stored sequence in `first...last` whose time is at or after `target`, or
-    /// `last + 1` when none is.
-    func search(_ target: Int64, first: UInt64, last: UInt64) throws -> (sequence: UInt64, roundTrips: Int) {
+    /// `last + 1` when none is; `pageAsked` when the last probe also asked every sequence that
+    /// can hold one of the `pageAfter` stored messages from there on (the final window's round).
+    func search(_ target: Int64, first: UInt64, last: UInt64) throws -> (sequence: UInt64, roundTrips: Int, pageAsked: Bool) {
         var roundTrips = 1
         let ends = try probe(first == last ? [first] : [first, last])
         let firstTime = ends[0], lastTime = ends.last!
-        if let firstTime, firstTime >= target { return (first, roundTrips) }
-        if let lastTime, lastTime < target { return (last + 1, roundTrips) }
+        if let firstTime, firstTime >= target { return (first, roundTrips, false) }
+        if let lastTime, lastTime < target { return (last + 1, roundTrips, true) }
         // Invariant: every stored message at or before `low` is before the target; `high` is a
         // message at or after it (or last+1); the answer is the first stored message in
         // low+1..<end that is at or after the target, else `high` (end < high past a deleted run).
@@ -35,14 +48,17 @@ struct TimeSeek {
         var high = lastTime == nil ? (sequence: last + 1, time: Int64?.none) : (sequence: last, time: lastTime)
         var end = high.sequence
         var halvedLastRound = true
+        var askedLast = Set<UInt64>()
         while end - low.sequence > 1 {
             let window = end - low.sequence - 1
             if window <= Self.finalWindowMax {
                 roundTrips += 1
                 let sequences = Array(low.sequence + 1..<end)
-                let times = try probe(sequences)
-                let index = times.firstIndex { $0.map { $0 >= target } ?? false }
-                return (index.map { sequences[$0] } ?? high.sequence, roundTrips)
+                // end..<high.sequence, if any, is a run known to be deleted.
+                let page = high.sequence <= last && pageAfter > 0 ? Array(high.sequence...min(last, high.sequence + pageAfter - 1)) : []
+                let times = try probe(sequences + page)
+                let index = times[..<sequences.count].firstIndex { $0.map { $0 >= target } ?? false }
+                return (index.map { sequences[$0] } ?? high.sequence, roundTrips, true)
             }
             let middle = low.sequence + 1 + window / 2
             var sequences = Set<UInt64>()
@@ -55,6 +71,7 @@ struct TimeSeek {
             }
             if !halvedLastRound || sequences.isEmpty { sequences.insert(middle) }
             let asked = sequences.sorted()
+            askedLast = sequences
             roundTrips += 1
             var learned = false
             for (sequence, time) in zip(asked, try probe(asked)) {
@@ -70,6 +87,7 @@ struct TimeSeek {
             if !learned {
                 // Every probe hit a deleted message: step past the hole from the middle.
                 roundTrips += 1
+                askedLast = []
                 if let stored = try firstStored(middle, end - 1) {
                     if stored.time >= target {
                         high = (stored.sequence, stored.time)
@@ -83,7 +101,8 @@ struct TimeSeek {
             }
             halvedLastRound = end - low.sequence - 1 <= window / 2
         }
-        return (high.sequence, roundTrips)
+        let pageAsked = pageAfter > 0 && (high.sequence > last || (high.sequence...min(last, high.sequence + pageAfter - 1)).allSatisfy(askedLast.contains))
+        return (high.sequence, roundTrips, pageAsked)
     }
 }
 

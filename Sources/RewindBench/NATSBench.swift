@@ -10,8 +10,9 @@ import Scenarios
 ///      nats-py publishing the same M events asynchronously with acks (windows of 2048 awaited
 ///      together), each into its own stream, timed from first publish to last ack;
 ///   2. seek latency on an N-message stream (default 1M): a jump to a random time plus the first
-///      page of 50 events, for a stream the mirror wrote (event times: binary search of direct
-///      gets) and for one nats-py wrote (stored times: a by_start_time consumer).
+///      page of 50 events, for a stream the mirror wrote (event times, allow_direct; baseline: a
+///      binary search of STREAM.MSG.GETs) and for one nats-py wrote (stored times, no
+///      allow_direct; baseline: a by_start_time consumer), each split into its requests.
 func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws {
     guard let binary = ["/usr/bin/nats-server", "/usr/sbin/nats-server"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
         fatalError("nats-server is not installed (make deps)")
@@ -86,12 +87,16 @@ private func measureSeeks(url: String, label: String, eventTimes: Bool) throws {
     let source = try JetStreamSource(url: try NATSURL(parsing: url))
     defer { source.close() }
     let stream = source.url.stream!
+    let direct = try source.jetStream.streamInfo(stream).config.allowDirect == true
     let partition = TopicPartition(topic: stream, partition: 0)
     let first = try source.read(partition, from: try source.startOffset(of: partition), maxRecords: 1)[0].timestamp
     let lastOffset = try source.endOffset(of: partition).advanced(by: -1)
     let last = try source.read(partition, from: lastOffset, maxRecords: 1)[0].timestamp
     var random = SystemRandomNumberGenerator()
     var latencies: [Double] = [], baseline: [Double] = [], roundTrips: [Int] = []
+    let profile = RequestProfile()
+    source.jetStream.profile = profile
+    var breakdowns: [SeekBreakdown] = []
     for round in 0..<200 {
         let target = Timestamp(milliseconds: Int64.random(in: first.milliseconds...last.milliseconds, using: &random))
         // Each order half the time: whichever goes second finds the server's blocks warm.
@@ -99,30 +104,86 @@ private func measureSeeks(url: String, label: String, eventTimes: Bool) throws {
         for side in (round % 2 == 0 ? [0, 1] : [1, 0]) {
             let started = now()
             if side == 0 {
+                profile.reset()
                 let offset = try source.offset(forTimestamp: target, in: partition)
+                let searchEntries = profile.entries
                 let page = try source.read(partition, from: offset, maxRecords: 50)
                 latencies.append((now() - started) * 1000)
+                breakdowns.append(SeekBreakdown(totalMs: latencies.last!, search: searchEntries, page: Array(profile.entries.dropFirst(searchEntries.count)),
+                                                secondSide: round % 2 == 1))
                 roundTrips.append(source.lastSeekRoundTrips)
                 precondition(page.first.map { $0.timestamp >= target } ?? true, "seek landed before its target")
                 found = (offset, page.count)
             } else {
                 let sequence = eventTimes ? try bisect(source.jetStream, stream, target) : try source.jetStream.sequence(forTime: target, in: stream)
-                let page = try source.read(partition, from: Offset(Int64(sequence)), maxRecords: 50)
+                let page = try pageAsBefore(source.jetStream, stream, from: sequence)
                 baseline.append((now() - started) * 1000)
                 before = (sequence, page.count)
             }
         }
         precondition(before!.sequence == UInt64(found!.offset.rawValue) && before!.count == found!.count, "the two seeks disagree at \(target)")
+        // The same seek again at once: what it costs with the server's blocks for it loaded.
+        let again = now()
+        _ = try source.read(partition, from: try source.offset(forTimestamp: target, in: partition), maxRecords: 50)
+        breakdowns[breakdowns.count - 1].repeatedMs = (now() - again) * 1000
+        let ping = now()
+        try source.connection.flush()
+        breakdowns[breakdowns.count - 1].pingMs = (now() - ping) * 1000
     }
+    source.jetStream.profile = nil
+    printBreakdown(breakdowns)
     latencies.sort()
     baseline.sort()
     roundTrips.sort()
     let p50 = latencies[latencies.count / 2], p99 = latencies[latencies.count * 99 / 100]
     let b50 = baseline[baseline.count / 2], b99 = baseline[baseline.count * 99 / 100]
-    print("  \(label): p50 \(String(format: "%.2f", p50)) p99 \(String(format: "%.2f", p99)) ms (round trips after stream info: median \(roundTrips[roundTrips.count / 2]), max \(roundTrips.last!)); \(eventTimes ? "bisection" : "by_start_time consumer"): p50 \(String(format: "%.2f", b50)) p99 \(String(format: "%.2f", b99)) ms")
+    print("  \(label), \(direct ? "allow_direct: DIRECT.GET" : "no allow_direct: STREAM.MSG.GET"): p50 \(String(format: "%.2f", p50)) p99 \(String(format: "%.2f", p99)) ms (round trips after stream info: median \(roundTrips[roundTrips.count / 2]), max \(roundTrips.last!)); \(eventTimes ? "bisection" : "by_start_time consumer"): p50 \(String(format: "%.2f", b50)) p99 \(String(format: "%.2f", b99)) ms")
     rows.append(Row(label: label, rewind: "p50 \(String(format: "%.2f", p50)) p99 \(String(format: "%.2f", p99))",
                     baseline: "p50 \(String(format: "%.2f", b50)) p99 \(String(format: "%.2f", b99)) (\(eventTimes ? "bisection, a direct get a round trip" : "by_start_time consumer"))",
                     ratio: "p99 " + String(format1: b99 / p99) + "×", goal: "p99 ≤ 20 ms"))
+}
+
+/// One measured seek split into its requests: the search's (stream info, probe rounds) and the
+/// first page's, each with wire and decode time; what is left of the total is Swift-side work.
+private struct SeekBreakdown {
+    var totalMs: Double
+    var search: [RequestProfile.Entry]
+    var page: [RequestProfile.Entry]
+    var secondSide: Bool
+    var repeatedMs = 0.0
+    var pingMs = 0.0
+
+    var wireMs: Double { (search + page).reduce(0) { $0 + $1.wireMs } }
+    var decodeMs: Double { (search + page).reduce(0) { $0 + $1.decodeMs } }
+    var otherMs: Double { totalMs - wireMs - decodeMs }
+}
+
+private func printBreakdown(_ seeks: [SeekBreakdown]) {
+    func percentiles(_ values: [Double]) -> String {
+        let sorted = values.sorted()
+        return String(format: "p50 %.2f p99 %.2f max %.2f", sorted[sorted.count / 2], sorted[sorted.count * 99 / 100], sorted.last!)
+    }
+    print("    search wire   \(percentiles(seeks.map { $0.search.reduce(0) { $0 + $1.wireMs } }))")
+    print("    search decode \(percentiles(seeks.map { $0.search.reduce(0) { $0 + $1.decodeMs } }))")
+    print("    page wire     \(percentiles(seeks.map { $0.page.reduce(0) { $0 + $1.wireMs } }))")
+    print("    page decode   \(percentiles(seeks.map { $0.page.reduce(0) { $0 + $1.decodeMs } }))")
+    print("    other (Swift) \(percentiles(seeks.map(\.otherMs)))")
+    print("    same seek again at once \(percentiles(seeks.map(\.repeatedMs))); PING round trip \(percentiles(seeks.map(\.pingMs)))")
+    var byEndpoint: [String: [Double]] = [:]
+    for seek in seeks { for entry in seek.search + seek.page { byEndpoint["\(entry.endpoint)\(entry.requests > 1 ? " ×n" : "")", default: []].append(entry.wireMs) } }
+    for (endpoint, values) in byEndpoint.sorted(by: { $0.key < $1.key }) { print("    wire per request \(endpoint): \(values.count) requests, \(percentiles(values))") }
+    for seek in seeks.sorted(by: { $0.totalMs > $1.totalMs }).prefix(6) {
+        let requests = (seek.search + seek.page).map { "\($0.endpoint)×\($0.requests) " + String(format: "%.1f+%.1f", $0.wireMs, $0.decodeMs) }.joined(separator: ", ")
+        print("    slow seek " + String(format: "%.1f", seek.totalMs) + " ms (\(seek.secondSide ? "second" : "first") side; again at once " + String(format: "%.1f", seek.repeatedMs) + " ms): " + requests)
+    }
+}
+
+/// The first page as `JetStreamSource` read it before: the stream's end, then one pipelined round
+/// of STREAM.MSG.GETs (the baseline must not use what the seek beside it fetched).
+private func pageAsBefore(_ jetStream: JetStream, _ stream: String, from sequence: UInt64) throws -> [Record] {
+    let last = try jetStream.streamInfo(stream).state.lastSeq
+    guard sequence <= last else { return [] }
+    return try jetStream.messages(stream, sequences: Array(sequence...min(last, sequence + 49))).compactMap { $0?.record }
 }
 
 /// The seek by event time as it was: a binary search, one direct get per round trip.

@@ -142,6 +142,52 @@ final class LogSourceConformanceTests: XCTestCase {
         }
     }
 
+    /// A stream with allow_direct is read with `$JS.API.DIRECT.GET` (the stored message as is)
+    /// instead of STREAM.MSG.GET (JSON, base64): the same stream before and after the switch
+    /// gives the same records, seeks and pages after seeks, and only the second way is used.
+    func testDirectGetsReadWhatTheJSONAPIReads() throws {
+        func observe() throws -> (reads: [[Fields]], seeks: [Offset], pages: [[Fields]], endpoints: Set<String>) {
+            let source = try JetStreamSource(url: try NATSURL(parsing: server.url + "/ORDERS"))
+            defer { source.close() }
+            let profile = RequestProfile()
+            source.jetStream.profile = profile
+            var reads: [[Fields]] = [], seeks: [Offset] = [], pages: [[Fields]] = []
+            for start: Int64 in [0, 1, 99, 100, 101, 250, 299, 300, 301] {
+                for count in [1, 7, 50, 100] { reads.append(try source.read(partition, from: Offset(start), maxRecords: count).map(Fields.init)) }
+            }
+            let records = try embedded.read(partition, from: .zero, maxRecords: 1000)
+            for time in [records[0].timestamp.adding(milliseconds: -1), records[61].timestamp, records[98].timestamp, records[200].timestamp,
+                         records.last!.timestamp, records.last!.timestamp.adding(milliseconds: 1)] {
+                let offset = try source.offset(forTimestamp: time, in: partition)
+                seeks.append(offset)
+                pages.append(try source.read(partition, from: offset, maxRecords: 50).map(Fields.init))
+                XCTAssertEqual(pages.last, try embedded.read(partition, from: offset, maxRecords: 50).map(Fields.init), "page after the seek to \(time)")
+            }
+            return (reads, seeks, pages, Set(profile.entries.map(\.endpoint)))
+        }
+        let before = try observe()
+        XCTAssertTrue(before.endpoints.contains("STREAM.MSG.GET"))
+        XCTAssertFalse(before.endpoints.contains("DIRECT.GET"), "no direct gets on a stream without allow_direct: nobody would answer them")
+
+        // Switch the stream to allow_direct, keeping the rest of its config as the server has it.
+        let connection = try NATSConnection(url: try NATSURL(parsing: server.url))
+        defer { connection.close() }
+        let info = try JSONSerialization.jsonObject(with: Data(try connection.request("$JS.API.STREAM.INFO.ORDERS", payload: []).payload)) as! [String: Any]
+        var config = info["config"] as! [String: Any]
+        config["allow_direct"] = true
+        let updated = try connection.request("$JS.API.STREAM.UPDATE.ORDERS", payload: Array(try JSONSerialization.data(withJSONObject: config)))
+        XCTAssertTrue(String(decoding: updated.payload, as: UTF8.self).contains("\"allow_direct\":true"), String(decoding: updated.payload, as: UTF8.self))
+
+        let after = try observe()
+        XCTAssertTrue(after.endpoints.contains("DIRECT.GET"))
+        XCTAssertFalse(after.endpoints.contains("STREAM.MSG.GET"))
+        XCTAssertEqual(after.reads, before.reads)
+        XCTAssertEqual(after.seeks, before.seeks)
+        XCTAssertEqual(after.pages, before.pages)
+        XCTAssertTrue(before.reads.joined().contains { !$0.headers.isEmpty } && before.reads.joined().contains { $0.value?.isEmpty ?? true },
+                      "the records compared include headers and empty payloads")
+    }
+
     func testTheFoldAndItsGapsAreTheSame() throws {
         for view in ["balances", "count by type", "sum(amount) by account negate when type = \"withdrawal\""] {
             let overStream = try ViewCatalog.open(view, log: stream, topic: "ORDERS", snapshots: nil)

@@ -44,19 +44,25 @@ final class TimeSeekTests: XCTestCase {
 
     func testSearchEqualsALinearScan() throws {
         var random = SeededRandom.fromEnvironment()
+        var pagesChecked = 0
         for round in 0..<60 {
             let stream = makeStream(&random)
             var probes = 0
+            var lastAsked: Set<UInt64> = []
+            let pageAfter = UInt64([0, 1, 50][round % 3])
             let seek = TimeSeek(
                 probe: { sequences in
                     probes += 1
-                    XCTAssertLessThanOrEqual(sequences.count, Int(TimeSeek.finalWindowMax), "one round trip asks for a bounded number of messages")
+                    lastAsked = Set(sequences)
+                    XCTAssertLessThanOrEqual(sequences.count, Int(TimeSeek.finalWindowMax + pageAfter), "one round trip asks for a bounded number of messages")
                     return sequences.map { stream.time($0) }
                 },
                 firstStored: { from, last in
                     probes += 1
+                    lastAsked = []
                     return (from...last).lazy.compactMap { sequence in stream.time(sequence).map { (sequence, $0) } }.first
-                })
+                },
+                pageAfter: pageAfter)
             let known = stream.times.compactMap { $0 }
             var targets = [Int64.min / 2, Int64.max / 2]
             if let low = known.first, let high = known.last {
@@ -69,6 +75,13 @@ final class TimeSeekTests: XCTestCase {
                 let found = try seek.search(target, first: stream.first, last: stream.last)
                 XCTAssertEqual(found.sequence, stream.expected(target), "round \(round): \(stream.times.count) messages, target \(target)")
                 XCTAssertEqual(found.roundTrips, probes)
+                if found.pageAsked {
+                    pagesChecked += 1
+                    // The page after the answer came with the last round: every stored message
+                    // of it (deleted ones aside) was asked there.
+                    let page = (found.sequence..<min(stream.last + 1, found.sequence + pageAfter)).filter { stream.time($0) != nil }
+                    XCTAssertTrue(page.allSatisfy(lastAsked.contains), "round \(round): target \(target), page of \(pageAfter) after \(found.sequence)")
+                }
                 // Logarithmic however the times are shaped: a round that does not halve the window
                 // is followed by one with the midpoint, and a round that hits only deleted
                 // messages by one step past the hole.
@@ -77,13 +90,16 @@ final class TimeSeekTests: XCTestCase {
                 XCTAssertLessThanOrEqual(found.roundTrips, bound, "round \(round): \(stream.times.count) messages, target \(target)")
             }
         }
+        XCTAssertGreaterThan(pagesChecked, 0, "some searches fetched the page after their answer with their last round")
     }
 
     /// Evenly spread times (what a mirrored topic mostly looks like): a handful of round trips on a
     /// million messages, where bisection took twenty.
     func testEvenTimesTakeAFewRoundTrips() throws {
         let stream = Stream(first: 1, times: (0..<1_000_000).map { Int64($0) * 13 + Int64($0 % 7) })
-        let seek = TimeSeek(probe: { $0.map { stream.time($0) } }, firstStored: { from, _ in stream.time(from).map { (from, $0) } })
+        var lastAsked: [UInt64] = []
+        let seek = TimeSeek(probe: { lastAsked = $0; return $0.map { stream.time($0) } }, firstStored: { from, _ in stream.time(from).map { (from, $0) } },
+                            pageAfter: 50)
         var random = SeededRandom(seed: 42)
         for _ in 0..<200 {
             let target = Int64.random(in: 0...13_000_000, using: &random)
@@ -94,7 +110,10 @@ final class TimeSeekTests: XCTestCase {
                 if stream.times[middle]! >= target { high = middle } else { low = middle + 1 }
             }
             XCTAssertEqual(found.sequence, UInt64(low) + 1)
-            XCTAssertLessThanOrEqual(found.roundTrips, 5, "target \(target)")
+            XCTAssertLessThanOrEqual(found.roundTrips + (found.pageAsked ? 0 : 1), 6, "target \(target): the seek and its first page")
+            if found.pageAsked {
+                XCTAssertTrue(Set(lastAsked).isSuperset(of: found.sequence..<min(1_000_001, found.sequence + 50)), "target \(target)")
+            }
         }
     }
 }
