@@ -49,6 +49,21 @@ struct BatchDecoder {
         }
     }
 
+    /// For an uncompressed v2 batch (the records lie in `bytes` themselves), the validated header
+    /// and an iterator over its records, so a reader can take them a few at a time; nil for
+    /// compressed and legacy batches (decoded whole by `forEachRecord`).
+    func uncompressedRecords(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> (RecordBatchHeader, RecordIterator)? {
+        guard bytes.count > RecordBatchHeader.magicPosition, Int8(bitPattern: bytes[RecordBatchHeader.magicPosition]) == 2,
+              let codec = try? RecordBatchHeader(parsing: bytes).compressionCodecBits, codec == CompressionCodec.none.rawValue else { return nil }
+        let header: RecordBatchHeader
+        do {
+            header = try RecordBatch.validate(bytes)
+        } catch {
+            throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
+        }
+        return (header, RecordIterator(header: header, records: UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...])))
+    }
+
     /// A legacy message: one record, or for a compressed wrapper the inner messages.
     private mutating func legacyRecords(_ bytes: UnsafeRawBufferPointer, path: String, position: Int,
                                         _ body: (RecordView, RecordBatchHeader) throws -> Bool) throws -> Bool {

@@ -193,6 +193,28 @@ public struct RecordIterator {
         declaredCount = Int(header.recordCount)
     }
 
+    /// Steps over the records before `offset` reading only their length and offset delta: a fold
+    /// that starts mid-batch (a view restored from a snapshot) needs none of their fields.
+    @inlinable
+    public mutating func skipRecords(before offset: Int64) throws(DecodeFailure) {
+        while produced < declaredCount, cursor.remaining > 0 {
+            let start = cursor.position
+            let length = try cursor.readVarlong()
+            guard length > 0, length <= Int64(cursor.remaining) else { throw .badRecordLength }
+            let recordEnd = cursor.position + Int(length)
+            try cursor.skip(1)
+            _ = try cursor.readVarlong()
+            let offsetDelta = try cursor.readVarlong()
+            guard cursor.position <= recordEnd else { throw .badRecordLength }
+            if baseOffset &+ offsetDelta >= offset {
+                cursor.position = start
+                return
+            }
+            cursor.position = recordEnd
+            produced += 1
+        }
+    }
+
     /// The next record, or nil after the last one; throws if the section is malformed or its record
     /// count disagrees with the header.
     @inlinable @inline(__always)

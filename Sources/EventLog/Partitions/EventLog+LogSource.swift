@@ -82,12 +82,12 @@ final class EmbeddedBatchStream: SourceBatchStream {
 
     @inline(__always)
     func nextBatch() throws -> SourceBatch? {
-        guard let (records, context) = try stream.nextBatch() else { return nil }
+        guard let (records, context, lastOffset) = try stream.nextBatch() else { return nil }
         let header = context.header
-        if header.isControl { return SourceBatch(records: [], lastOffset: header.lastOffset) }
+        if header.isControl { return SourceBatch(records: [], lastOffset: lastOffset) }
         if header.isTransactional, try stream.partition.abortedTransactions().contains(header, offset: header.baseOffset) {
-            return SourceBatch(records: [], lastOffset: header.lastOffset)
+            return SourceBatch(records: [], lastOffset: lastOffset)
         }
-        return SourceBatch(records: records, lastOffset: header.lastOffset)
+        return SourceBatch(records: records, lastOffset: lastOffset)
     }
 }

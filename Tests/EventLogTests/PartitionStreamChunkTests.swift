@@ -1,0 +1,55 @@
+@testable import EventLog
+import TestSupport
+import XCTest
+
+/// The embedded log's batch stream hands out big uncompressed batches in chunks: from any start offset, every record `read` returns comes out once, in order, with
+/// the same bytes, and `position` and each chunk's `lastOffset` say where the stream stands.
+final class PartitionStreamChunkTests: XCTestCase {
+    func testChunksFromAnyStartSayWhatReadSaid() throws {
+        var random = SeededRandom.fromEnvironment()
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
+        defer { log.close() }
+        try log.createTopic("t", config: TopicConfig(partitions: 1, segmentBytes: 1 << 20))
+        var time: Int64 = 1_700_000_000_000
+        var written = 0
+        for _ in 0..<12 {
+            // Batches below, at and far above the chunk size (compressed batches are decoded whole,
+            // as before: the interop tests over Kafka's own files cover them).
+            let count = [1, PartitionStream.recordsPerChunk, PartitionStream.recordsPerChunk + 1, 3 * PartitionStream.recordsPerChunk + 7,
+                         Int.random(in: 2...1500, using: &random)].randomElement(using: &random)!
+            let records = (0..<count).map { index -> ProducerRecord in
+                time += Int64.random(in: -20...100, using: &random)
+                return ProducerRecord(key: index % 7 == 0 ? nil : random.bytes(Int.random(in: 0...12, using: &random)),
+                                      value: index % 11 == 0 ? nil : random.bytes(Int.random(in: 0...80, using: &random)),
+                                      headers: index % 3 == 0 ? [Header(key: "event-id", value: random.bytes(8))] : [],
+                                      timestamp: Timestamp(milliseconds: time))
+            }
+            _ = try log.append(records, to: "t")
+            written += count
+        }
+        let partition = TopicPartition(topic: "t", partition: 0)
+        let all = try log.partition(partition).read(from: .zero, maxRecords: written + 1)
+        XCTAssertEqual(all.count, written)
+        for round in 0..<25 {
+            let start = round == 0 ? Offset.zero : all[Int.random(in: 0..<all.count, using: &random)].offset
+            let stream = try log.batches(partition, from: start)
+            var seen: [Record] = []
+            while let batch = try stream.nextBatch() {
+                XCTAssertLessThanOrEqual(batch.records.count, PartitionStream.recordsPerChunk)
+                if let last = batch.records.last { XCTAssertGreaterThanOrEqual(batch.lastOffset, last.offset.rawValue) }
+                XCTAssertEqual(stream.position.rawValue, batch.lastOffset + 1, "seed \(random.seed)")
+                seen += batch.records.map { view in all.first { $0.offset == view.offset }.map { original in
+                    XCTAssertEqual(view.key.map { Array($0) }, original.key)
+                    XCTAssertEqual(view.value.map { Array($0) }, original.value)
+                    XCTAssertEqual(view.headers(), original.headers)
+                    XCTAssertEqual(view.timestamp, original.timestamp)
+                    return original
+                }! }
+            }
+            XCTAssertEqual(seen.map(\.offset), all.filter { $0.offset >= start }.map(\.offset), "seed \(random.seed), start \(start)")
+            XCTAssertNil(try stream.nextBatch())
+        }
+    }
+}
