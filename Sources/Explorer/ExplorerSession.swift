@@ -27,7 +27,7 @@ public final class ExplorerSession {
     /// core shared with the background verify, and the frame's rows, events page and render need
     /// ~2 ms of a 5 ms budget however far the cursor jumped …
     public var viewSliceEvents: Int64 = 1_000
-    public var viewSliceSeconds = 0.0015
+    public var viewSliceSeconds = 0.001
     /// … and per idle slice afterwards (the runner sends `.idle` whenever no key is waiting, so a
     /// key that arrives waits for at most one slice) or per 100 ms tick, until the view is there.
     public var catchUpSliceEvents: Int64 = 4_000
