@@ -198,52 +198,95 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let reader: Reader
     let codingPath: [CodingKey]
     let depth: Int
-    /// Each member's key (a byte range) and value position, in written order.
-    private let keyRanges: [Range<Int>]
-    private let valuePositions: [Int]
-    /// Members are usually read in the order they were written: the next lookup starts here.
-    private let hint: Hint
+    private let members: Members
 
-    final class Hint { var next = 0 }
+    /// Where the members are. Members are nearly always read in the order they were written (a
+    /// struct's synthesized `init(from:)`, a dictionary's `allKeys`), so lookups walk forward from
+    /// `cursor` and compare one key; only a lookup out of order scans the container once into
+    /// `keyRanges` (an upfront scan per container was three allocations for each of the 300
+    /// accounts of a balances snapshot).
+    final class Members {
+        let count: Int
+        let start: Int
+        let end: Int
+        var cursor: Int
+        var index = 0
+        var keyRanges: [Range<Int>]?
+        var valuePositions: [Int] = []
+        var hint = 0
+
+        init(count: Int, start: Int, end: Int) {
+            self.count = count
+            self.start = start
+            self.cursor = start
+            self.end = end
+        }
+    }
 
     init(reader: Reader, position: Int, codingPath: [CodingKey], depth: Int) throws {
         self.reader = reader
         self.codingPath = codingPath
         self.depth = depth
         let (count, start, end) = try reader.container(at: position, expecting: .map, path: codingPath)
-        var keys: [Range<Int>] = []
-        var values: [Int] = []
-        keys.reserveCapacity(count)
-        values.reserveCapacity(count)
-        var cursor = start
-        for _ in 0..<count {
-            let key = try reader.run(at: cursor, path: codingPath)
-            keys.append(key)
-            values.append(key.upperBound)
-            cursor = try reader.valueEnd(at: key.upperBound, path: codingPath)
-            guard cursor <= end else { throw Reader.corrupt("a member past its container at byte \(key.lowerBound)", codingPath) }
-        }
-        keyRanges = keys
-        valuePositions = values
-        hint = Hint()
+        members = Members(count: count, start: start, end: end)
     }
 
-    var allKeys: [Key] { keyRanges.compactMap { Key(stringValue: reader.string($0)) } }
+    /// Every member's key range and value position, scanned once.
+    private func scanned() throws -> (keys: [Range<Int>], values: [Int]) {
+        if let keys = members.keyRanges { return (keys, members.valuePositions) }
+        var keys: [Range<Int>] = []
+        var values: [Int] = []
+        keys.reserveCapacity(members.count)
+        values.reserveCapacity(members.count)
+        var cursor = members.start
+        for _ in 0..<members.count {
+            let (key, valueEnd) = try member(at: cursor)
+            keys.append(key)
+            values.append(key.upperBound)
+            cursor = valueEnd
+        }
+        members.keyRanges = keys
+        members.valuePositions = values
+        return (keys, values)
+    }
 
-    private func index(of key: Key) -> Int? {
+    /// The member at `position`: its key's range and where its value ends, both inside the container.
+    private func member(at position: Int) throws -> (key: Range<Int>, valueEnd: Int) {
+        let key = try reader.run(at: position, path: codingPath)
+        guard key.upperBound < members.end else { throw Reader.corrupt("a member past its container at byte \(position)", codingPath) }
+        let valueEnd = try reader.valueEnd(at: key.upperBound, path: codingPath)
+        guard valueEnd <= members.end else { throw Reader.corrupt("a member past its container at byte \(position)", codingPath) }
+        return (key, valueEnd)
+    }
+
+    var allKeys: [Key] { ((try? scanned().keys) ?? []).compactMap { Key(stringValue: reader.string($0)) } }
+
+    /// The value position of `key`; `advance` moves the forward walk past it (a decode), a peek
+    /// (`contains`, `decodeNil`) leaves it for the decode that follows.
+    private func find(_ key: Key, advance: Bool) throws -> Int? {
         var name = key.stringValue
-        return name.withUTF8 { wanted -> Int? in
-            func matches(_ index: Int) -> Bool {
-                let range = keyRanges[index]
-                return range.count == wanted.count && (wanted.isEmpty || memcmp(reader.bytes.baseAddress! + range.lowerBound, wanted.baseAddress!, wanted.count) == 0)
+        return try name.withUTF8 { wanted -> Int? in
+            func matches(_ range: Range<Int>) -> Bool {
+                range.count == wanted.count && (wanted.isEmpty || memcmp(reader.bytes.baseAddress! + range.lowerBound, wanted.baseAddress!, wanted.count) == 0)
             }
-            let count = keyRanges.count
+            if members.keyRanges == nil, members.index < members.count {
+                let (range, valueEnd) = try member(at: members.cursor)
+                if matches(range) {
+                    if advance {
+                        members.cursor = valueEnd
+                        members.index += 1
+                    }
+                    return range.upperBound
+                }
+            }
+            let (keys, values) = try scanned()
+            let count = keys.count
             guard count > 0 else { return nil }
-            var probe = hint.next < count ? hint.next : 0
+            var probe = members.hint < count ? members.hint : 0
             for _ in 0..<count {
-                if matches(probe) {
-                    hint.next = probe + 1
-                    return probe
+                if matches(keys[probe]) {
+                    members.hint = probe + 1
+                    return values[probe]
                 }
                 probe = probe + 1 == count ? 0 : probe + 1
             }
@@ -252,14 +295,19 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func position(of key: Key) throws -> Int {
-        guard let index = index(of: key) else {
+        guard let position = try find(key, advance: true) else {
             throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: codingPath, debugDescription: "binary snapshot: no member \(key.stringValue)"))
         }
-        return valuePositions[index]
+        return position
     }
 
-    func contains(_ key: Key) -> Bool { index(of: key) != nil }
-    func decodeNil(forKey key: Key) throws -> Bool { try reader.isNull(at: try position(of: key), path: codingPath + [key]) }
+    func contains(_ key: Key) -> Bool { ((try? find(key, advance: false)) ?? nil) != nil }
+    func decodeNil(forKey key: Key) throws -> Bool {
+        guard let position = try find(key, advance: false) else {
+            throw DecodingError.keyNotFound(key, DecodingError.Context(codingPath: codingPath, debugDescription: "binary snapshot: no member \(key.stringValue)"))
+        }
+        return try reader.isNull(at: position, path: codingPath + [key])
+    }
     func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try reader.bool(at: try position(of: key), path: codingPath + [key]) }
     func decode(_ type: String.Type, forKey key: Key) throws -> String { try reader.string(at: try position(of: key), path: codingPath + [key]) }
     func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try reader.double(at: try position(of: key), path: codingPath + [key]) }
@@ -291,10 +339,11 @@ private struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> Decoder {
-        guard let index = keyRanges.firstIndex(where: { reader.string($0) == "super" }) else {
+        let (keys, values) = try scanned()
+        guard let index = keys.firstIndex(where: { reader.string($0) == "super" }) else {
             throw Reader.corrupt("no super member", codingPath)
         }
-        return ValueDecoder(reader: reader, position: valuePositions[index], codingPath: codingPath, depth: depth + 1)
+        return ValueDecoder(reader: reader, position: values[index], codingPath: codingPath, depth: depth + 1)
     }
 
     func superDecoder(forKey key: Key) throws -> Decoder {
