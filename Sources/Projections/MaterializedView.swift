@@ -32,17 +32,23 @@ public enum ViewCatalog {
     public static let builtInNames = ["balances", "ratings", "search", TableProjection.name]
 
     /// `name` is a built-in view or a one-line spec. With a `decoder` that may transform values
-    /// (Avro, Protobuf), the view folds decoded values.
+    /// (Avro, Protobuf), the view folds decoded values. `steppingBack` keeps in-memory checkpoints
+    /// for a view that moves back and forth (the explorer); a one-shot fold (`rewind view`) needs
+    /// none, and with a big state each one is a copy of it.
     public static func open(_ name: String, log: LogSource, topic: String, snapshots: SnapshotStore?,
                             snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 },
-                            decoder: ValueDecoder? = nil) throws -> MaterializedView {
+                            decoder: ValueDecoder? = nil, steppingBack: Bool = true) throws -> MaterializedView {
         func runner<P: Projection>(_ projection: P) throws -> MaterializedView {
-            if let decoder, decoder.mayTransform {
-                return try ViewRunner(log: log, topic: topic, projection: DecodedProjection(projection, decoder: decoder), snapshots: snapshots,
-                                      snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+            func configured<Q: Projection>(_ runner: ViewRunner<Q>) -> ViewRunner<Q> {
+                if !steppingBack { runner.checkpointEveryEvents = 0 }
+                return runner
             }
-            return try ViewRunner(log: log, topic: topic, projection: projection, snapshots: snapshots,
-                                  snapshotEveryEvents: snapshotEveryEvents, clock: clock)
+            if let decoder, decoder.mayTransform {
+                return configured(try ViewRunner(log: log, topic: topic, projection: DecodedProjection(projection, decoder: decoder), snapshots: snapshots,
+                                                 snapshotEveryEvents: snapshotEveryEvents, clock: clock))
+            }
+            return configured(try ViewRunner(log: log, topic: topic, projection: projection, snapshots: snapshots,
+                                             snapshotEveryEvents: snapshotEveryEvents, clock: clock))
         }
         switch name {
         case "balances": return try runner(BalancesProjection())

@@ -51,7 +51,7 @@ struct ViewPositionOptions: ParsableArguments {
 func openView(_ name: String, log: LogSource, topic: String, decoding: DecodeOptions) throws -> MaterializedView {
     do {
         return try ViewCatalog.open(name, log: log, topic: topic, snapshots: SnapshotStore(source: log),
-                                    decoder: try decoding.decoders(for: log)?.value)
+                                    decoder: try decoding.decoders(for: log)?.value, steppingBack: false)
     } catch let error as ViewSpecError {
         throw CommandFailure(message: "\(error) (built-in views: \(ViewCatalog.builtInNames.joined(separator: ", ")))")
     }
