@@ -17,7 +17,7 @@ final class PartitionStreamChunkTests: XCTestCase {
         for _ in 0..<12 {
             // Batches below, at and far above the chunk size (compressed batches are decoded whole,
             // as before: the interop tests over Kafka's own files cover them).
-            let count = [1, PartitionStream.recordsPerChunk, PartitionStream.recordsPerChunk + 1, 3 * PartitionStream.recordsPerChunk + 7,
+            let count = [1, PartitionStream.recordsPerChunk, PartitionStream.recordsPerChunk + 1, 3 * PartitionStream.recordsPerChunk + 7, 2 * PartitionStream.recordsPerChunkMax + 3,
                          Int.random(in: 2...1500, using: &random)].randomElement(using: &random)!
             let records = (0..<count).map { index -> ProducerRecord in
                 time += Int64.random(in: -20...100, using: &random)
@@ -36,8 +36,11 @@ final class PartitionStreamChunkTests: XCTestCase {
             let start = round == 0 ? Offset.zero : all[Int.random(in: 0..<all.count, using: &random)].offset
             let stream = try log.batches(partition, from: start)
             var seen: [Record] = []
+            var chunks = 0
             while let batch = try stream.nextBatch() {
-                XCTAssertLessThanOrEqual(batch.records.count, PartitionStream.recordsPerChunk)
+                XCTAssertLessThanOrEqual(batch.records.count, PartitionStream.recordsPerChunkMax)
+                if chunks == 0 { XCTAssertLessThanOrEqual(batch.records.count, PartitionStream.recordsPerChunk, "the first chunk is small") }
+                chunks += 1
                 if let last = batch.records.last { XCTAssertGreaterThanOrEqual(batch.lastOffset, last.offset.rawValue) }
                 XCTAssertEqual(stream.position.rawValue, batch.lastOffset + 1, "seed \(random.seed)")
                 seen += batch.records.map { view in all.first { $0.offset == view.offset }.map { original in
