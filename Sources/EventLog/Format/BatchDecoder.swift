@@ -20,12 +20,7 @@ struct BatchDecoder {
         guard magic == 2 else {
             throw EventLogError(.unsupportedFormat, "unknown message format (magic \(magic))", path: path, position: Int64(position))
         }
-        let header: RecordBatchHeader
-        do {
-            header = try RecordBatch.validate(bytes)
-        } catch {
-            throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
-        }
+        let header = try Self.validated(bytes, path: path, position: position)
         let records = UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...])
         guard let codec = CompressionCodec(rawValue: header.compressionCodecBits) else {
             throw EventLogError(.unsupportedCodec, "unknown compression codec \(header.compressionCodecBits)", path: path, position: Int64(position))
@@ -44,9 +39,22 @@ struct BatchDecoder {
             }
             return try scratch.withUnsafeBytes { try Self.iterate(header, $0, body) }
         } catch let failure as DecodeFailure {
-            throw EventLogError(.corruptBatch, "records of batch at offset \(header.baseOffset) are malformed: \(failure)",
-                                path: path, position: Int64(position))
+            throw Self.malformedRecords(failure, of: header, path: path, position: position)
         }
+    }
+
+    /// A v2 batch's header once its size, magic and CRC check out; else the error naming where.
+    static func validated(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> RecordBatchHeader {
+        do {
+            return try RecordBatch.validate(bytes)
+        } catch {
+            throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
+        }
+    }
+
+    /// How every reader reports records of a valid batch that do not decode.
+    static func malformedRecords(_ failure: Error, of header: RecordBatchHeader, path: String, position: Int) -> EventLogError {
+        EventLogError(.corruptBatch, "records of batch at offset \(header.baseOffset) are malformed: \(failure)", path: path, position: Int64(position))
     }
 
     /// For an uncompressed v2 batch (the records lie in `bytes` themselves), the validated header
@@ -55,12 +63,7 @@ struct BatchDecoder {
     func uncompressedRecords(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> (RecordBatchHeader, RecordIterator)? {
         guard bytes.count > RecordBatchHeader.magicPosition, Int8(bitPattern: bytes[RecordBatchHeader.magicPosition]) == 2,
               let codec = try? RecordBatchHeader(parsing: bytes).compressionCodecBits, codec == CompressionCodec.none.rawValue else { return nil }
-        let header: RecordBatchHeader
-        do {
-            header = try RecordBatch.validate(bytes)
-        } catch {
-            throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
-        }
+        let header = try Self.validated(bytes, path: path, position: position)
         return (header, RecordIterator(header: header, records: UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...])))
     }
 

@@ -82,7 +82,7 @@ public final class PartitionStream {
         }
     }
 
-    /// Up to `recordsPerChunk` records of the pending batch; nil when it had none left at or after
+    /// Up to `chunkLimit` records of the pending batch; nil when it had none left at or after
     /// `position` (the stream then moves past the batch).
     private func nextChunk() throws -> (records: [RecordView], context: BatchContext, lastOffset: Int64)? {
         guard var (iterator, context) = pending else { return nil }
@@ -103,8 +103,7 @@ public final class PartitionStream {
             }
         } catch {
             pending = nil
-            throw EventLogError(.corruptBatch, "records of batch at offset \(header.baseOffset) are malformed: \(error)",
-                                path: map?.path ?? "", position: Int64(context.position))
+            throw BatchDecoder.malformedRecords(error, of: header, path: map?.path ?? "", position: context.position)
         }
         if finished {
             pending = nil
