@@ -210,30 +210,13 @@ private final class TreeEncoder: Encoder {
         }
     }
 
-    struct UnkeyedContainer: UnkeyedEncodingContainer {
+    struct UnkeyedContainer: UnkeyedEncodingContainer, ValuePutting {
         let encoder: TreeEncoder
         let children: BinarySnapshotEncoder.Children
         let codingPath: [CodingKey]
         var count: Int { children.values.count }
 
-        private func put(_ value: Value) { children.values.append(value) }
-
-        mutating func encodeNil() throws { put(.null) }
-        mutating func encode(_ value: Bool) throws { put(.bool(value)) }
-        mutating func encode(_ value: String) throws { put(.string(value)) }
-        mutating func encode(_ value: Double) throws { put(.double(value)) }
-        mutating func encode(_ value: Float) throws { put(.double(Double(value))) }
-        mutating func encode(_ value: Int) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int8) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int16) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int32) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int64) throws { put(.int(value)) }
-        mutating func encode(_ value: UInt) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt8) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt16) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt32) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt64) throws { put(.uint(value)) }
-        mutating func encode<T: Encodable>(_ value: T) throws { put(try encoder.box(value)) }
+        func put(_ value: Value) { children.values.append(value) }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             let nested = BinarySnapshotEncoder.Children()
@@ -256,27 +239,36 @@ private final class TreeEncoder: Encoder {
         }
     }
 
-    struct SingleContainer: SingleValueEncodingContainer {
+    struct SingleContainer: SingleValueEncodingContainer, ValuePutting {
         let encoder: TreeEncoder
         var codingPath: [CodingKey] { encoder.codingPath }
 
-        private func put(_ value: Value) { encoder.value = value }
-
-        mutating func encodeNil() throws { put(.null) }
-        mutating func encode(_ value: Bool) throws { put(.bool(value)) }
-        mutating func encode(_ value: String) throws { put(.string(value)) }
-        mutating func encode(_ value: Double) throws { put(.double(value)) }
-        mutating func encode(_ value: Float) throws { put(.double(Double(value))) }
-        mutating func encode(_ value: Int) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int8) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int16) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int32) throws { put(.int(Int64(value))) }
-        mutating func encode(_ value: Int64) throws { put(.int(value)) }
-        mutating func encode(_ value: UInt) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt8) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt16) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt32) throws { put(.uint(UInt64(value))) }
-        mutating func encode(_ value: UInt64) throws { put(.uint(value)) }
-        mutating func encode<T: Encodable>(_ value: T) throws { put(try encoder.box(value)) }
+        func put(_ value: Value) { encoder.value = value }
     }
+}
+
+/// The unkeyed and single-value containers take one value at a time alike: their `encode`
+/// overloads are these, over each container's own `put`.
+private protocol ValuePutting {
+    var encoder: TreeEncoder { get }
+    func put(_ value: BinarySnapshotEncoder.Value)
+}
+
+extension ValuePutting {
+    mutating func encodeNil() throws { put(.null) }
+    mutating func encode(_ value: Bool) throws { put(.bool(value)) }
+    mutating func encode(_ value: String) throws { put(.string(value)) }
+    mutating func encode(_ value: Double) throws { put(.double(value)) }
+    mutating func encode(_ value: Float) throws { put(.double(Double(value))) }
+    mutating func encode(_ value: Int) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int8) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int16) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int32) throws { put(.int(Int64(value))) }
+    mutating func encode(_ value: Int64) throws { put(.int(value)) }
+    mutating func encode(_ value: UInt) throws { put(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt8) throws { put(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt16) throws { put(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt32) throws { put(.uint(UInt64(value))) }
+    mutating func encode(_ value: UInt64) throws { put(.uint(value)) }
+    mutating func encode<T: Encodable>(_ value: T) throws { put(try encoder.box(value)) }
 }
