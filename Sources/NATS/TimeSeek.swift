@@ -74,7 +74,9 @@ struct TimeSeek {
             askedLast = sequences
             roundTrips += 1
             var learned = false
+            var middleDeleted = false
             for (sequence, time) in zip(asked, try probe(asked)) {
+                if sequence == middle, time == nil, sequences.contains(middle) { middleDeleted = true }
                 guard let time, sequence > low.sequence, sequence < end else { continue }
                 if time >= target {
                     high = (sequence, time)
@@ -84,14 +86,18 @@ struct TimeSeek {
                 }
                 learned = true
             }
-            if !learned {
-                // Every probe hit a deleted message: step past the hole from the middle.
+            // Every probe hit a deleted message, or the midpoint that was to halve the window fell
+            // in a deleted run while the other probes crept: step past the hole from the middle.
+            // Without the second case a run of deletions under the midpoint let the window shrink
+            // by a spread per round (38 rounds on 1,000 messages).
+            let halved = end - low.sequence - 1 <= window / 2
+            if !learned || (middleDeleted && !halved && middle > low.sequence && middle < end) {
                 roundTrips += 1
                 askedLast = []
                 if let stored = try firstStored(middle, end - 1) {
                     if stored.time >= target {
                         high = (stored.sequence, stored.time)
-                        end = stored.sequence
+                        end = middle // middle..<stored.sequence is deleted
                     } else {
                         low = (stored.sequence, stored.time)
                     }
