@@ -90,7 +90,10 @@ extension Explorer {
         // A lesson that starts on the live tail starts where the tail is when the learner first acts.
         let following: Bool = if case .stepBack = lesson.goal { state.follow } else { false }
         if !progress.hasBaseline || following {
-            guard LessonCheck.ready(state) else { return }
+            // The tail's baseline needs only an event under the cursor: waiting for the view too
+            // missed the last tail before the learner's first key whenever a live event had just
+            // arrived and the view was catching up with it, and the lesson never saw the steps.
+            guard following ? state.currentEvent != nil : LessonCheck.ready(state) else { return }
             for (name, value) in LessonCheck.facts(state) { progress.facts["from." + name] = value }
         }
         if let before = progress.facts["actDuplicates"] { progress.facts["from.duplicates"] = before }
