@@ -76,6 +76,6 @@ let package = Package(
         // Against real brokers on loopback: `rewind serve` and tansu, fed by confluent-kafka.
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "EventLog", "Interop", "KafkaProtocol", "LogSources", "TestSupport"]),
         .testTarget(name: "NATSTests", dependencies: ["NATS", "EventLog", "Projections", "LogSources", "TestSupport"]),
-        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport"]),
+        .testTarget(name: "ProjectionsTests", dependencies: ["Projections", "Scenarios", "EventLog", "Payloads", "TestSupport", "Interop"]),
     ]
 )

@@ -25,9 +25,21 @@ public struct BalancesProjection: Projection {
     public func makeInitialState() -> State { State() }
     public func rowCount(of state: State) -> Int { state.count }
 
-    public func apply(_ event: EventView, to state: inout State) -> RowChange {
-        guard let value = event.value else { return .none }
-        var kind = 0 // 1 deposit, 2 withdrawal, 3 rejected withdrawal
+    /// What an event's value says, read without the state (on another core in a pipelined fold).
+    public struct Prepared {
+        /// 0: not a balances event (no type this view knows, or no amount); 1 deposit,
+        /// 2 withdrawal, 3 rejected withdrawal.
+        var kind: UInt8 = 0
+        var amount: Double = 0
+        /// The `account` field: its contents when a plain string, else its raw JSON; nil when absent.
+        var account: UnsafeRawBufferPointer?
+        var accountIsPlain = false
+    }
+
+    public func prepare(_ event: EventView) -> Prepared {
+        var prepared = Prepared()
+        guard let value = event.value else { return prepared }
+        var kind: UInt8 = 0
         var amount: Double?
         var accountRaw: UnsafeRawBufferPointer?
         JSONScanner.forEachRawMember(value) { key, raw in
@@ -42,10 +54,29 @@ public struct BalancesProjection: Projection {
             }
             return kind == 0 || amount == nil || accountRaw == nil // stop once all three are known
         }
-        guard kind != 0, let amount else { return .none }
-        guard let index = Self.accountIndex(accountRaw, key: event.key, in: &state) else { return .none }
+        guard kind != 0, let amount else { return prepared }
+        prepared.kind = kind
+        prepared.amount = amount
+        if let accountRaw {
+            if let plain = JSONScanner.plainStringContents(accountRaw) {
+                prepared.account = plain
+                prepared.accountIsPlain = true
+            } else {
+                prepared.account = accountRaw
+            }
+        }
+        return prepared
+    }
+
+    public func apply(_ event: EventView, to state: inout State) -> RowChange {
+        apply(event, prepared: prepare(event), to: &state)
+    }
+
+    @inline(__always)
+    public func apply(_ event: EventView, prepared: Prepared, to state: inout State) -> RowChange {
+        guard prepared.kind != 0, let index = Self.accountIndex(prepared, key: event.key, in: &state) else { return .none }
         let time = event.timestamp.milliseconds
-        state.update(at: index) { Self.update(&$0, kind: kind, amount: amount, time: time) }
+        state.update(at: index) { Self.update(&$0, kind: prepared.kind, amount: prepared.amount, time: time) }
         return .row(state.names[index])
     }
 
@@ -53,17 +84,17 @@ public struct BalancesProjection: Projection {
     /// and `EventView.keyText` read them). A plain string or a key is looked up by its bytes; only
     /// escaped strings, numbers and booleans make a String first.
     @inline(__always)
-    private static func accountIndex(_ raw: UnsafeRawBufferPointer?, key: UnsafeRawBufferPointer?, in state: inout State) -> Int? {
-        if let raw {
-            if let plain = JSONScanner.plainStringContents(raw) { return state.index(ofUTF8: plain) }
-            if let text = JSONFields.text(raw) { return state.index(of: text) }
+    private static func accountIndex(_ prepared: Prepared, key: UnsafeRawBufferPointer?, in state: inout State) -> Int? {
+        if let account = prepared.account {
+            if prepared.accountIsPlain { return state.index(ofUTF8: account) }
+            if let text = JSONFields.text(account) { return state.index(of: text) }
         }
         guard let key else { return nil }
         return state.index(ofUTF8: key)
     }
 
     @inline(__always)
-    private static func update(_ entry: inout Account, kind: Int, amount: Double, time: Int64) {
+    private static func update(_ entry: inout Account, kind: UInt8, amount: Double, time: Int64) {
         switch kind {
         case 1:
             entry.balance += amount

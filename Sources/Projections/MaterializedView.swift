@@ -34,13 +34,17 @@ public enum ViewCatalog {
     /// `name` is a built-in view or a one-line spec. With a `decoder` that may transform values
     /// (Avro, Protobuf), the view folds decoded values. `steppingBack` keeps in-memory checkpoints
     /// for a view that moves back and forth (the explorer); a one-shot fold (`rewind view`) needs
-    /// none, and with a big state each one is a copy of it.
+    /// none, and with a big state each one is a copy of it. A one-shot fold also reads ahead on
+    /// the other core (`ViewRunner.readsAhead`).
     public static func open(_ name: String, log: LogSource, topic: String, snapshots: SnapshotStore?,
                             snapshotEveryEvents: Int64 = 100_000, clock: @escaping () -> Double = { 0 },
                             decoder: ValueDecoder? = nil, steppingBack: Bool = true) throws -> MaterializedView {
         func runner<P: Projection>(_ projection: P) throws -> MaterializedView {
             func configured<Q: Projection>(_ runner: ViewRunner<Q>) -> ViewRunner<Q> {
-                if !steppingBack { runner.checkpointEveryEvents = 0 }
+                if !steppingBack {
+                    runner.checkpointEveryEvents = 0
+                    runner.readsAhead = true
+                }
                 return runner
             }
             if let decoder, decoder.mayTransform {

@@ -67,6 +67,8 @@ public enum RowChange: Hashable, Sendable {
 /// snapshot + replay equals a full replay.
 public protocol Projection: Sendable {
     associatedtype State: Codable & Sendable
+    /// What `prepare` reads out of an event without the state; Void for views that prepare nothing.
+    associatedtype Prepared = Void
 
     /// Stable identity: names the snapshot directory and the consumer group ("view.<id>").
     var id: String { get }
@@ -89,6 +91,19 @@ public protocol Projection: Sendable {
     /// caches may start loading what that event will touch, so the miss overlaps the folds in
     /// between. Must change nothing `apply`, `rows` or equality can see.
     func prefetch(_ event: EventView, in state: inout State)
+    /// The part of folding `event` that needs no state (parsing its value), which a pipelined
+    /// fold runs on another core ahead of `apply(_:prepared:to:)`. Must be pure: the runner may
+    /// call it on any thread, and for any event it may fold or skip (a duplicate).
+    func prepare(_ event: EventView) -> Prepared
+    /// `apply(event, to:)` given what `prepare(event)` returned; the two must agree exactly.
+    func apply(_ event: EventView, prepared: Prepared, to state: inout State) -> RowChange
+}
+
+extension Projection where Prepared == Void {
+    @inline(__always)
+    public func prepare(_ event: EventView) {}
+    @inline(__always)
+    public func apply(_ event: EventView, prepared: Void, to state: inout State) -> RowChange { apply(event, to: &state) }
 }
 
 extension Projection {

@@ -3,6 +3,13 @@
 struct BatchDecoder {
     var decompressor: BatchDecompressor
     private var scratch: [UInt8] = []
+    /// Whether the records of the last batch decoded lie in `scratch` (it was compressed).
+    private(set) var lastBatchDecompressed = false
+
+    /// Keeps the last decompressed batch's bytes alive: while it is held, the next decompression
+    /// finds `scratch` shared and writes into a new buffer instead (copy-on-write), so records
+    /// handed out earlier stay valid.
+    func retainScratch() -> AnyObject { RetainedBytes(scratch) }
 
     init(decompressor: BatchDecompressor) {
         self.decompressor = decompressor
@@ -26,6 +33,7 @@ struct BatchDecoder {
             throw EventLogError(.unsupportedCodec, "unknown compression codec \(header.compressionCodecBits)", path: path, position: Int64(position))
         }
         do {
+            lastBatchDecompressed = codec != .none
             if codec == .none {
                 return try Self.iterate(header, records, body)
             }
@@ -77,6 +85,7 @@ struct BatchDecoder {
             throw EventLogError(.corruptBatch, "legacy message is corrupt: \(error)", path: path, position: Int64(position))
         }
         let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        lastBatchDecompressed = wrapper.codecBits != 0
         guard wrapper.codecBits != 0 else {
             let record = RecordView(offset: Offset(wrapper.offset), timestamp: Timestamp(milliseconds: wrapper.timestamp), key: wrapper.key,
                                     value: wrapper.value, headerCount: 0, headerBytes: empty)
@@ -126,4 +135,10 @@ struct BatchDecoder {
         }
         return true
     }
+}
+
+/// A decompressed batch's buffer, held so it outlives the decoder's next batch.
+private final class RetainedBytes {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 }

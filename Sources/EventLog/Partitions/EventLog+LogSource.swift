@@ -79,6 +79,7 @@ final class EmbeddedBatchStream: SourceBatchStream {
     init(_ stream: PartitionStream) { self.stream = stream }
 
     var position: Offset { stream.position }
+    var batchesOutliveNextCall: Bool { true }
 
     @inline(__always)
     func nextBatch() throws -> SourceBatch? {
@@ -88,6 +89,6 @@ final class EmbeddedBatchStream: SourceBatchStream {
         if header.isTransactional, try stream.partition.abortedTransactions().contains(header, offset: header.baseOffset) {
             return SourceBatch(records: [], lastOffset: lastOffset)
         }
-        return SourceBatch(records: records, lastOffset: lastOffset)
+        return SourceBatch(records: records, lastOffset: lastOffset, owner: stream.owner)
     }
 }

@@ -74,6 +74,14 @@ public protocol SourceBatchStream: AnyObject {
     /// current end (call again later to pick up appends). A batch with no records stands for
     /// offsets that hold no events (a control batch, an aborted transaction) up to `lastOffset`.
     func nextBatch() throws -> SourceBatch?
+    /// True when a batch's records stay valid after later calls, for as long as the batch (its
+    /// `owner`) is kept: a reader may then decode ahead on another thread while a fold walks the
+    /// batches before. False, the default: the stream reuses its buffers.
+    var batchesOutliveNextCall: Bool { get }
+}
+
+extension SourceBatchStream {
+    public var batchesOutliveNextCall: Bool { false }
 }
 
 /// Committed records of one batch (read_committed: markers and aborted records left out).
@@ -81,8 +89,12 @@ public struct SourceBatch {
     public let records: [RecordView]
     /// The batch's last offset; the stream continues after it.
     public let lastOffset: Int64
-    public init(records: [RecordView], lastOffset: Int64) {
+    /// What keeps the records' bytes alive (a segment's map, a decompressed buffer) when the
+    /// stream's batches outlive its next call; nil otherwise.
+    public let owner: AnyObject?
+    public init(records: [RecordView], lastOffset: Int64, owner: AnyObject? = nil) {
         self.records = records
         self.lastOffset = lastOffset
+        self.owner = owner
     }
 }

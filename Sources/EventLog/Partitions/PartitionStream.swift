@@ -23,6 +23,13 @@ public final class PartitionStream {
     static let recordsPerChunk = 512
     static let recordsPerChunkMax = 8192
     private var chunkLimit = PartitionStream.recordsPerChunk
+    /// Whether the last batch's records lie in the decoder's decompression buffer.
+    private var lastBatchDecompressed = false
+
+    /// What keeps the last batch's records valid past the next call, for as long as it is held:
+    /// the segment's map, or for a compressed batch its decompressed bytes. Made on request only:
+    /// held, it makes the next decompression write into a new buffer.
+    public var owner: AnyObject? { lastBatchDecompressed ? decoder.retainScratch() : map }
 
     public init(partition: PartitionLog, from position: Offset) {
         self.partition = partition
@@ -61,6 +68,7 @@ public final class PartitionStream {
             let batch = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
             if let (validated, iterator) = try decoder.uncompressedRecords(batch, path: map.path, position: start) {
                 pending = (iterator, BatchContext(header: validated, position: start))
+                lastBatchDecompressed = false
                 continue
             }
             // Decoded into a local array: appending to the stored property cost a dynamic
@@ -78,6 +86,7 @@ public final class PartitionStream {
             }
             position = Offset(max(position.rawValue, header.lastOffset + 1))
             if decoded.isEmpty { continue }
+            lastBatchDecompressed = decoder.lastBatchDecompressed
             return (decoded, BatchContext(header: header, position: start), header.lastOffset)
         }
     }
