@@ -97,6 +97,14 @@ public protocol Projection: Sendable {
     func prepare(_ event: EventView) -> Prepared
     /// `apply(event, to:)` given what `prepare(event)` returned; the two must agree exactly.
     func apply(_ event: EventView, prepared: Prepared, to state: inout State) -> RowChange
+    /// `apply(event, to:)` for a caller that does not ask which rows changed (a bulk fold): the
+    /// same state, without making the change's row keys.
+    func applyDiscardingChange(_ event: EventView, to state: inout State)
+}
+
+extension Projection {
+    @inline(__always)
+    public func applyDiscardingChange(_ event: EventView, to state: inout State) { _ = apply(event, to: &state) }
 }
 
 extension Projection where Prepared == Void {

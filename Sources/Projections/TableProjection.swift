@@ -109,6 +109,20 @@ public struct TableProjection: Projection, ChangeLabeling {
         }
     }
 
+    /// The plain changelog's fold without a String per event for the changed row's key (6.5% of
+    /// a 10M-event rebuild, perf); CDC events take `apply`.
+    public func applyDiscardingChange(_ event: EventView, to state: inout State) {
+        guard state.mode == .plain, let key = event.key else {
+            _ = apply(event, to: &state)
+            return
+        }
+        if let value = event.value {
+            setRow(key, value, in: &state)
+        } else {
+            _ = state.rows.remove(key)
+        }
+    }
+
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
         guard let value = event.value else {
             guard let key = event.key else { return .none }

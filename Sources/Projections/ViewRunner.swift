@@ -133,7 +133,8 @@ public final class ViewRunner<P: Projection> {
                     _ = fold(EventView(partition: run.partition, record: record), prepared: run.prepared[index], key: key, deduplicating: deduplicating,
                              into: &local, counters: &counters)
                 } else {
-                    _ = fold(EventView(partition: run.partition, record: record), key: key, deduplicating: deduplicating, into: &local, counters: &counters)
+                    let event = EventView(partition: run.partition, record: record)
+                    if admit(event, key: key, deduplicating: deduplicating, counters: &counters) { projection.applyDiscardingChange(event, to: &local) }
                 }
                 consumed += 1
                 folded += 1
