@@ -129,6 +129,18 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
     }
     private var lastProbed: ProbedMessages?
 
+    /// The first and last messages' times per stream, as of a stream state. Messages never
+    /// change and sequences are never reused, so while a stream's first and last sequence and its
+    /// message count stay the same (a deletion changes the count) these are the same two
+    /// messages: a later seek skips the round trip that reads them.
+    private struct EndTimes {
+        var firstSeq: UInt64
+        var lastSeq: UInt64
+        var messages: UInt64
+        var ends: TimeSeek.Ends
+    }
+    private var endTimes: [String: EndTimes] = [:]
+
     /// By the events' own times for a stream `rewind mirror` wrote (they rise with the sequence:
     /// the mirror publishes in time order), else by stored time (JetStream stamps messages in
     /// order): an interpolation search of pipelined direct gets (TimeSeek), about four round trips
@@ -151,7 +163,11 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
             },
             firstStored: { [unowned self] from, last in try self.firstMessage(stream, from: from, last: last, direct: direct).map { ($0.sequence, $0.eventTime.milliseconds) } },
             pageAfter: UInt64(Self.seekPageMessages))
-        let found = try seek.search(timestamp.milliseconds, first: state.firstSeq, last: state.lastSeq)
+        let known = endTimes[stream].flatMap { cached in
+            cached.firstSeq == state.firstSeq && cached.lastSeq == state.lastSeq && cached.messages == state.messages ? cached.ends : nil
+        }
+        let found = try seek.search(timestamp.milliseconds, first: state.firstSeq, last: state.lastSeq, knownEnds: known)
+        endTimes[stream] = EndTimes(firstSeq: state.firstSeq, lastSeq: state.lastSeq, messages: state.messages, ends: found.ends)
         lastSeekRoundTrips = found.roundTrips
         lastProbed = probed
         return Offset(Int64(found.sequence))

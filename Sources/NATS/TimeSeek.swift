@@ -32,15 +32,29 @@ struct TimeSeek {
         self.pageAfter = pageAfter
     }
 
+    /// The times of the messages at `first` and `last` (nil: deleted), as a search reads them in
+    /// its first round.
+    typealias Ends = (first: Int64?, last: Int64?)
+
     /// The smallest stored sequence in `first...last` whose time is at or after `target`, or
     /// `last + 1` when none is; `pageAsked` when the last probe also asked every sequence that
     /// can hold one of the `pageAfter` stored messages from there on (the final window's round).
-    func search(_ target: Int64, first: UInt64, last: UInt64) throws -> (sequence: UInt64, roundTrips: Int, pageAsked: Bool) {
-        var roundTrips = 1
-        let ends = try probe(first == last ? [first] : [first, last])
-        let firstTime = ends[0], lastTime = ends.last!
-        if let firstTime, firstTime >= target { return (first, roundTrips, false) }
-        if let lastTime, lastTime < target { return (last + 1, roundTrips, true) }
+    /// `knownEnds` (from an earlier search over the same `first` and `last`) spares the first
+    /// round; `ends` returns them for the next search.
+    func search(_ target: Int64, first: UInt64, last: UInt64, knownEnds: Ends? = nil) throws
+        -> (sequence: UInt64, roundTrips: Int, pageAsked: Bool, ends: Ends) {
+        var roundTrips = 0
+        let ends: Ends
+        if let knownEnds {
+            ends = knownEnds
+        } else {
+            roundTrips += 1
+            let probed = try probe(first == last ? [first] : [first, last])
+            ends = (probed[0], probed.last!)
+        }
+        let firstTime = ends.first, lastTime = ends.last
+        if let firstTime, firstTime >= target { return (first, roundTrips, false, ends) }
+        if let lastTime, lastTime < target { return (last + 1, roundTrips, true, ends) }
         // Invariant: every stored message at or before `low` is before the target; `high` is a
         // message at or after it (or last+1); the answer is the first stored message in
         // low+1..<end that is at or after the target, else `high` (end < high past a deleted run).
@@ -58,7 +72,7 @@ struct TimeSeek {
                 let page = high.sequence <= last && pageAfter > 0 ? Array(high.sequence...min(last, high.sequence + pageAfter - 1)) : []
                 let times = try probe(sequences + page)
                 let index = times[..<sequences.count].firstIndex { $0.map { $0 >= target } ?? false }
-                return (index.map { sequences[$0] } ?? high.sequence, roundTrips, true)
+                return (index.map { sequences[$0] } ?? high.sequence, roundTrips, true, ends)
             }
             let middle = low.sequence + 1 + window / 2
             var sequences = Set<UInt64>()
@@ -108,7 +122,7 @@ struct TimeSeek {
             halvedLastRound = end - low.sequence - 1 <= window / 2
         }
         let pageAsked = pageAfter > 0 && (high.sequence > last || (high.sequence...min(last, high.sequence + pageAfter - 1)).allSatisfy(askedLast.contains))
-        return (high.sequence, roundTrips, pageAsked)
+        return (high.sequence, roundTrips, pageAsked, ends)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import EventLog
 @testable import NATS
 import TestSupport
 import XCTest
@@ -59,5 +60,41 @@ final class DirectGetTests: XCTestCase {
         }
         XCTAssertEqual(direct[1]?.eventTime.milliseconds, 1_700_000_000_123)
         XCTAssertGreaterThan(try XCTUnwrap(direct[0]).timeNs, 0)
+    }
+
+    /// A seek remembers the stream's first and last messages' times: the next seek on the same
+    /// stream state skips the round trip that read them, and one after the stream changed
+    /// (a message appended, the last one deleted) reads them again and still lands right.
+    func testSeeksReuseTheEndsUntilTheStreamChanges() throws {
+        let url = try NATSURL(parsing: server.url + "/TIMED")
+        let connection = try NATSConnection(url: url)
+        defer { connection.close() }
+        _ = try JetStream(connection: connection).createStream(StreamConfig(name: "TIMED", subjects: ["timed.>"], allowDirect: true))
+        func publish(_ time: Int64) throws {
+            _ = try connection.request("timed.e", payload: Array("{}".utf8), headers: NATSHeaders(fields: [("Rewind-Timestamp", String(time))]))
+        }
+        for index in 0..<500 { try publish(1_700_000_000_000 + Int64(index) * 10) }
+        let source = try JetStreamSource(url: url)
+        defer { source.close() }
+        let partition = TopicPartition(topic: "TIMED", partition: 0)
+        let target = Timestamp(milliseconds: 1_700_000_000_000 + 2_345)
+        XCTAssertEqual(try source.offset(forTimestamp: target, in: partition), Offset(236))
+        let first = source.lastSeekRoundTrips
+        XCTAssertEqual(try source.offset(forTimestamp: target, in: partition), Offset(236))
+        XCTAssertEqual(source.lastSeekRoundTrips, first - 1, "the ends came from the first seek")
+
+        // Appended: a target past the old last message is found, not answered from the old ends.
+        try publish(1_700_000_000_000 + 10_000)
+        XCTAssertEqual(try source.offset(forTimestamp: Timestamp(milliseconds: 1_700_000_000_000 + 9_000), in: partition), Offset(501))
+        // The last message deleted: the same state of sequences, one message fewer.
+        let deleted = try connection.request("$JS.API.STREAM.MSG.DELETE.TIMED", payload: Array("{\"seq\":501}".utf8))
+        XCTAssertTrue(String(decoding: deleted.payload, as: UTF8.self).contains("\"success\":true"))
+        let fresh = try JetStreamSource(url: url)
+        defer { fresh.close() }
+        let late = Timestamp(milliseconds: 1_700_000_000_000 + 9_000)
+        XCTAssertEqual(try source.offset(forTimestamp: late, in: partition), try fresh.offset(forTimestamp: late, in: partition),
+                       "nothing at or after the time is stored any more: the answer of a source that never sought")
+        XCTAssertGreaterThan(try source.offset(forTimestamp: late, in: partition), Offset(500))
+        XCTAssertEqual(try source.offset(forTimestamp: target, in: partition), Offset(236))
     }
 }

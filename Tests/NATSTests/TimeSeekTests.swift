@@ -82,6 +82,16 @@ final class TimeSeekTests: XCTestCase {
                     let page = (found.sequence..<min(stream.last + 1, found.sequence + pageAfter)).filter { stream.time($0) != nil }
                     XCTAssertTrue(page.allSatisfy(lastAsked.contains), "round \(round): target \(target), page of \(pageAfter) after \(found.sequence)")
                 }
+                // Knowing the ends' times (an earlier seek on the same stream state) spares the
+                // first round and changes nothing else.
+                probes = 0
+                let again = try seek.search(target, first: stream.first, last: stream.last, knownEnds: found.ends)
+                XCTAssertEqual(again.sequence, found.sequence, "round \(round): target \(target), ends known")
+                XCTAssertEqual(again.roundTrips, found.roundTrips - 1, "round \(round): target \(target), ends known")
+                XCTAssertEqual(again.roundTrips, probes)
+                XCTAssertEqual(again.pageAsked, found.pageAsked)
+                XCTAssertEqual(found.ends.first, stream.time(stream.first))
+                XCTAssertEqual(found.ends.last, stream.time(stream.last))
                 // Logarithmic however the times are shaped: a round that does not halve the window
                 // is followed by one with the midpoint, and a round that hits only deleted
                 // messages by one step past the hole.
