@@ -3,7 +3,8 @@ import TestSupport
 import XCTest
 
 /// The embedded log's batch stream hands out big uncompressed batches in chunks: from any start offset, every record `read` returns comes out once, in order, with
-/// the same bytes, and `position` and each chunk's `lastOffset` say where the stream stands.
+/// the same bytes, and `position` and each chunk's `lastOffset` say where the stream stands; `read`
+/// from any offset inside a batch returns what a read from the log's start returns from there.
 final class PartitionStreamChunkTests: XCTestCase {
     func testChunksFromAnyStartSayWhatReadSaid() throws {
         var random = SeededRandom.fromEnvironment()
@@ -56,6 +57,11 @@ final class PartitionStreamChunkTests: XCTestCase {
             }
             XCTAssertEqual(seen.map(\.offset), all.filter { $0.offset >= start }.map(\.offset), "seed \(random.seed), start \(start)")
             XCTAssertNil(try stream.nextBatch())
+            // `read` from the same start steps over the batch's earlier records by their lengths:
+            // what it returns is what a read from the start of the log returns from there on.
+            let count = [1, 25, 600, written].randomElement(using: &random)!
+            let expected = Array(all.filter { $0.offset >= start }.prefix(count))
+            XCTAssertEqual(try log.partition(partition).read(from: start, maxRecords: count), expected, "seed \(random.seed), start \(start)")
         }
     }
 }

@@ -59,8 +59,8 @@ extension PartitionLog {
             }
             let batch = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
             let context = BatchContext(header: header, position: position)
-            let completed = try decoder.forEachRecord(batch, path: segment.logPath, position: position) { record, _ in
-                record.offset.rawValue < start ? true : try body(record, context)
+            let completed = try decoder.forEachRecord(batch, path: segment.logPath, position: position, from: start) { record, _ in
+                try body(record, context)
             }
             if !completed {
                 position = end
