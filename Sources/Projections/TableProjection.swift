@@ -116,27 +116,28 @@ public struct TableProjection: Projection, ChangeLabeling {
             _ = apply(event, to: &state)
             return
         }
-        if let value = event.value {
-            setRow(key, value, in: &state)
-        } else {
-            _ = state.rows.remove(key)
-        }
+        _ = applyPlain(key, event.value, to: &state)
     }
 
     public func apply(_ event: EventView, to state: inout State) -> RowChange {
-        guard let value = event.value else {
-            guard let key = event.key else { return .none }
-            return state.rows.remove(key) ? .row(String(decoding: key, as: UTF8.self)) : .none
-        }
-        if state.mode == nil { state.mode = DebeziumEnvelope.parse(value) != nil ? .cdc : .plain }
-        if state.mode == .cdc {
-            // Heartbeats and logical messages (`op: "m"`) share CDC topics and change no row.
-            guard let envelope = DebeziumEnvelope.parse(value) else { return .none }
-            return applyChange(envelope, key: event.key, to: &state)
+        if let value = event.value {
+            if state.mode == nil { state.mode = DebeziumEnvelope.parse(value) != nil ? .cdc : .plain }
+            if state.mode == .cdc {
+                // Heartbeats and logical messages (`op: "m"`) share CDC topics and change no row.
+                guard let envelope = DebeziumEnvelope.parse(value) else { return .none }
+                return applyChange(envelope, key: event.key, to: &state)
+            }
         }
         guard let key = event.key else { return .none }
+        return applyPlain(key, event.value, to: &state) ? .row(String(decoding: key, as: UTF8.self)) : .none
+    }
+
+    /// A record of a plain changelog, or a tombstone (whatever the mode): sets or removes the row
+    /// of `key`; true when a row changed.
+    private func applyPlain(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer?, to state: inout State) -> Bool {
+        guard let value else { return state.rows.remove(key) }
         setRow(key, value, in: &state)
-        return .row(String(decoding: key, as: UTF8.self))
+        return true
     }
 
     /// Removes the row of `key` (text) for a change event.

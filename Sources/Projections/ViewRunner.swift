@@ -129,12 +129,13 @@ public final class ViewRunner<P: Projection> {
                 if prefetchDistance > 0, index + prefetchDistance < run.records.count {
                     projection.prefetch(EventView(partition: run.partition, record: run.records[index + prefetchDistance]), in: &local)
                 }
-                if index < preparedCount {
-                    _ = fold(EventView(partition: run.partition, record: record), prepared: run.prepared[index], key: key, deduplicating: deduplicating,
-                             into: &local, counters: &counters)
-                } else {
-                    let event = EventView(partition: run.partition, record: record)
-                    if admit(event, key: key, deduplicating: deduplicating, counters: &counters) { projection.applyDiscardingChange(event, to: &local) }
+                let event = EventView(partition: run.partition, record: record)
+                if admit(event, key: key, deduplicating: deduplicating, counters: &counters) {
+                    if index < preparedCount {
+                        _ = projection.apply(event, prepared: run.prepared[index], to: &local)
+                    } else {
+                        projection.applyDiscardingChange(event, to: &local)
+                    }
                 }
                 consumed += 1
                 folded += 1
@@ -243,13 +244,6 @@ public final class ViewRunner<P: Projection> {
     private func fold(_ event: EventView, key: MergeKey, deduplicating: Bool, into state: inout P.State, counters: inout ViewProgress) -> RowChange {
         guard admit(event, key: key, deduplicating: deduplicating, counters: &counters) else { return .none }
         return projection.apply(event, to: &state)
-    }
-
-    @inline(__always)
-    private func fold(_ event: EventView, prepared: P.Prepared, key: MergeKey, deduplicating: Bool, into state: inout P.State,
-                      counters: inout ViewProgress) -> RowChange {
-        guard admit(event, key: key, deduplicating: deduplicating, counters: &counters) else { return .none }
-        return projection.apply(event, prepared: prepared, to: &state)
     }
 
     /// Counts the event; false for a duplicate the dedupe window skips.
