@@ -152,8 +152,7 @@ public final class SnapshotStore: @unchecked Sendable {
     func save<P: Projection>(_ snapshot: ViewSnapshot<P.State>, for projection: P) throws {
         let folder = folder(for: projection, topic: snapshot.header.topic)
         let header = snapshot.header
-        let name = "\(Self.pad(header.eventsApplied + header.duplicatesSkipped))-\(Self.encodeTimestamp(header.maxEventSoFar.timestamp))-\(header.maxEventSoFar.partition)-\(header.maxEventSoFar.offset).snap"
-        let path = folder + "/" + name
+        let path = folder + "/" + Self.fileName(header)
         let known = lock.withLock { decoded[path] != nil }
         guard !known, !FileSystem.exists(path) else { return }
         try FileSystem.createDirectories(folder)
@@ -169,6 +168,21 @@ public final class SnapshotStore: @unchecked Sendable {
         guard let writer else { return try write() }
         let job = SendableBox(write)
         writer.async { try? job.value() }
+    }
+
+    static func fileName(_ header: SnapshotHeader) -> String {
+        "\(pad(header.eventsApplied + header.duplicatesSkipped))-\(encodeTimestamp(header.maxEventSoFar.timestamp))-\(header.maxEventSoFar.partition)-\(header.maxEventSoFar.offset).snap"
+    }
+
+    /// Keeps the dedupe window a restore rebuilt from `snapshot`'s fingerprints with the decoded
+    /// snapshot, so the next restore of it copies the window instead of re-hashing 10,000 ids.
+    func keep<P: Projection>(_ deduplicator: Deduplicator, with snapshot: ViewSnapshot<P.State>, for projection: P) {
+        let path = folder(for: projection, topic: snapshot.header.topic) + "/" + Self.fileName(snapshot.header)
+        lock.withLock {
+            guard var cached = decoded[path] as? ViewSnapshot<P.State>, cached.deduplicator == nil else { return }
+            cached.deduplicator = deduplicator
+            decoded[path] = cached
+        }
     }
 
     /// The latest snapshot whose folded events all lie at or before `limit` (nil limit: any).

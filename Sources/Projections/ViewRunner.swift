@@ -337,10 +337,11 @@ public final class ViewRunner<P: Projection> {
 
     private func restore(_ snapshot: ViewSnapshot<P.State>) throws {
         state = snapshot.state
-        if let live = snapshot.deduplicator {
+        if let live = snapshot.deduplicator, live.window == deduplicator.window {
             deduplicator = live
         } else {
             deduplicator.restore(snapshot.recentEventIDs)
+            snapshots?.keep(deduplicator, with: snapshot, for: projection)
         }
         stream = try makeStream(at: snapshot.header.positions.mapValues { Offset($0) })
         progress = ViewProgress(eventsApplied: snapshot.header.eventsApplied, duplicatesSkipped: snapshot.header.duplicatesSkipped,

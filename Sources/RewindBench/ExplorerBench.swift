@@ -42,7 +42,7 @@ func runExplorerBenchmark(logDirectory: String, directory: String, events: Int) 
             return session.drain(&pending, into: &state)
         }
         drainTimed(effects) { name, seconds in
-            if seconds > 0.002 { slowest += " \(name) \(String(format1: seconds * 1000)) ms" }
+            if seconds > 0.0002 { slowest += " \(name) \(String(format1: seconds * 1000)) ms" }
         }
     }
     drain([.loadTopics])

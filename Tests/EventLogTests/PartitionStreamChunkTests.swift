@@ -4,7 +4,8 @@ import XCTest
 
 /// The embedded log's batch stream hands out big uncompressed batches in chunks: from any start offset, every record `read` returns comes out once, in order, with
 /// the same bytes, and `position` and each chunk's `lastOffset` say where the stream stands; `read`
-/// from any offset inside a batch returns what a read from the log's start returns from there.
+/// from any offset inside a batch returns what a read from the log's start returns from there, and
+/// a time lookup finds what a scan of every record finds.
 final class PartitionStreamChunkTests: XCTestCase {
     func testChunksFromAnyStartSayWhatReadSaid() throws {
         var random = SeededRandom.fromEnvironment()
@@ -62,6 +63,11 @@ final class PartitionStreamChunkTests: XCTestCase {
             let count = [1, 25, 600, written].randomElement(using: &random)!
             let expected = Array(all.filter { $0.offset >= start }.prefix(count))
             XCTAssertEqual(try log.partition(partition).read(from: start, maxRecords: count), expected, "seed \(random.seed), start \(start)")
+            // A time lookup walks big batches by their time deltas: it finds the first record at or
+            // after the time, as a scan of every record does, out-of-order times included.
+            let time = all[Int.random(in: 0..<all.count, using: &random)].timestamp.milliseconds + Int64.random(in: -30...30, using: &random)
+            let first = all.first { $0.timestamp.milliseconds >= time }?.offset ?? Offset(Int64(written))
+            XCTAssertEqual(try log.partition(partition).offset(forTimestamp: Timestamp(milliseconds: time)), first, "seed \(random.seed), time \(time)")
         }
     }
 }

@@ -94,23 +94,37 @@ final class BalancesProjectionTests: XCTestCase {
         XCTAssertEqual(rebuilt.state, fast.state)
     }
 
-    /// Snapshots keep the JSON they had when the state was a `[String: Account]`: one written then
-    /// loads into the new state, and the new state writes the same object.
-    func testStateEncodesAsTheDictionaryItReplaced() throws {
+    /// Snapshots written when the state was a `[String: Account]` still load; the state now writes
+    /// columns, which come back equal through both snapshot coders, names in first-seen order.
+    func testStateLoadsTheDictionaryItReplacedAndRoundTripsAsColumns() throws {
         var old: [String: BalancesProjection.Account] = [:]
         old["BradA"] = .init(balance: 12.5, deposits: 2, withdrawals: 1, rejected: 0, lastEventTime: 99)
         old["Zoë"] = .init(balance: -3, deposits: 0, withdrawals: 1, rejected: 4, lastEventTime: 7)
-        old[String(repeating: "long-name-", count: 5)] = .init(balance: 1, deposits: 1, withdrawals: 0, rejected: 0, lastEventTime: 1)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let decoded = try JSONDecoder().decode(AccountBalances.self, from: try encoder.encode(old))
+        old[String(repeating: "long-name-", count: 5)] = .init(balance: -0.0, deposits: .max, withdrawals: .min, rejected: 0, lastEventTime: -1)
+        let decoded = try JSONDecoder().decode(AccountBalances.self, from: try JSONEncoder().encode(old))
         XCTAssertEqual(decoded.dictionary, old)
-        XCTAssertEqual(try encoder.encode(decoded), try encoder.encode(old))
         // The decoded state folds on: its byte index was rebuilt, so a known name is not added twice.
         var state = decoded
         XCTAssertEqual(Array("Zoë".utf8).withUnsafeBytes { state.index(ofUTF8: $0) }, state.names.firstIndex(of: "Zoë"))
         XCTAssertEqual(state.count, 3)
         XCTAssertThrowsError(try JSONDecoder().decode(AccountBalances.self, from: Data(#"{"BradA": 12}"#.utf8)))
+
+        _ = Array("new".utf8).withUnsafeBytes { state.index(ofUTF8: $0) }
+        let fromJSON = try JSONDecoder().decode(AccountBalances.self, from: try JSONEncoder().encode(state))
+        let fromBinary = try BinarySnapshotDecoder().decode(AccountBalances.self, from: try BinarySnapshotEncoder().encode(state))
+        for copy in [fromJSON, fromBinary] {
+            XCTAssertEqual(copy, state)
+            XCTAssertEqual(copy.names, state.names)
+            XCTAssertEqual(copy.dictionary.mapValues { $0.balance.sign }, state.dictionary.mapValues { $0.balance.sign })
+        }
+        var folded = fromBinary
+        XCTAssertEqual(Array("new".utf8).withUnsafeBytes { folded.index(ofUTF8: $0) }, 3)
+        XCTAssertEqual(folded.count, 4)
+        // Damaged columns are refused by name, never trapped on.
+        for damaged in [#"["accounts/columns/1", ["a"], [1, 2]]"#, #"["accounts/columns/9", [], []]"#,
+                        #"["accounts/columns/1", ["a", "a"], [0,0,0,0,0, 0,0,0,0,0]]"#] {
+            XCTAssertThrowsError(try JSONDecoder().decode(AccountBalances.self, from: Data(damaged.utf8)), damaged)
+        }
     }
 
     /// The byte index against a dictionary, over names of every length around its 4-, 8- and

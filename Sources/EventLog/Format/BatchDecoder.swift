@@ -5,6 +5,9 @@ struct BatchDecoder {
     private var scratch: [UInt8] = []
     /// Whether the records of the last batch decoded lie in `scratch` (it was compressed).
     private(set) var lastBatchDecompressed = false
+    /// The partition's memo of batches already CRC-checked by a read (nil: check every batch, as
+    /// verification and bytes from the network must).
+    var checked: CheckedBatches?
 
     /// Keeps the last decompressed batch's bytes alive: while it is held, the next decompression
     /// finds `scratch` shared and writes into a new buffer instead (copy-on-write), so records
@@ -27,7 +30,7 @@ struct BatchDecoder {
         guard magic == 2 else {
             throw EventLogError(.unsupportedFormat, "unknown message format (magic \(magic))", path: path, position: Int64(position))
         }
-        let header = try Self.validated(bytes, path: path, position: position)
+        let header = try validatedHeader(bytes, path: path, position: position)
         let records = UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...])
         guard let codec = CompressionCodec(rawValue: header.compressionCodecBits) else {
             throw EventLogError(.unsupportedCodec, "unknown compression codec \(header.compressionCodecBits)", path: path, position: Int64(position))
@@ -85,6 +88,24 @@ struct BatchDecoder {
         }
     }
 
+    /// `validated`, skipping the CRC of a large batch this partition's reads checked before.
+    private func validatedHeader(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> RecordBatchHeader {
+        guard let checked, bytes.count >= CheckedBatches.sizeMin, let stored = try? RecordBatchHeader(parsing: bytes) else {
+            return try Self.validated(bytes, path: path, position: position)
+        }
+        let key = CheckedBatches.Key(path: path, position: position, size: bytes.count, crc: stored.crc)
+        if checked.contains(key) {
+            do {
+                return try RecordBatch.validate(bytes, checkingCRC: false)
+            } catch {
+                throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
+            }
+        }
+        let header = try Self.validated(bytes, path: path, position: position)
+        checked.insert(key)
+        return header
+    }
+
     /// How every reader reports records of a valid batch that do not decode.
     static func malformedRecords(_ failure: Error, of header: RecordBatchHeader, path: String, position: Int) -> EventLogError {
         EventLogError(.corruptBatch, "records of batch at offset \(header.baseOffset) are malformed: \(failure)", path: path, position: Int64(position))
@@ -96,7 +117,7 @@ struct BatchDecoder {
     func uncompressedRecords(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> (RecordBatchHeader, RecordIterator)? {
         guard bytes.count > RecordBatchHeader.magicPosition, Int8(bitPattern: bytes[RecordBatchHeader.magicPosition]) == 2,
               let codec = try? RecordBatchHeader(parsing: bytes).compressionCodecBits, codec == CompressionCodec.none.rawValue else { return nil }
-        let header = try Self.validated(bytes, path: path, position: position)
+        let header = try validatedHeader(bytes, path: path, position: position)
         return (header, RecordIterator(header: header, records: UnsafeRawBufferPointer(rebasing: bytes[RecordBatchHeader.size...])))
     }
 

@@ -197,16 +197,23 @@ public struct RecordIterator {
     /// that starts mid-batch (a view restored from a snapshot) needs none of their fields.
     @inlinable
     public mutating func skipRecords(before offset: Int64) throws(DecodeFailure) {
+        try skipRecords { recordOffset, _ in recordOffset >= offset }
+    }
+
+    /// Steps over records until `stop(offset, timestamp)` holds for one (the next `next()` returns
+    /// it) or the batch ends, reading only each record's length, timestamp and offset deltas.
+    @inlinable
+    public mutating func skipRecords(until stop: (Int64, Int64) -> Bool) throws(DecodeFailure) {
         while produced < declaredCount, cursor.remaining > 0 {
             let start = cursor.position
             let length = try cursor.readVarlong()
             guard length > 0, length <= Int64(cursor.remaining) else { throw .badRecordLength }
             let recordEnd = cursor.position + Int(length)
             try cursor.skip(1)
-            _ = try cursor.readVarlong()
+            let timestampDelta = try cursor.readVarlong()
             let offsetDelta = try cursor.readVarlong()
             guard cursor.position <= recordEnd else { throw .badRecordLength }
-            if baseOffset &+ offsetDelta >= offset {
+            if stop(baseOffset &+ offsetDelta, logAppendTime ?? (baseTimestamp &+ timestampDelta)) {
                 cursor.position = start
                 return
             }
@@ -253,11 +260,19 @@ public enum RecordBatch {
     /// Checks a complete v2 batch: size, magic, CRC and count bounds. `bytes` must hold exactly one batch.
     @inlinable
     public static func validate(_ bytes: UnsafeRawBufferPointer) throws(DecodeFailure) -> RecordBatchHeader {
+        try validate(bytes, checkingCRC: true)
+    }
+
+    /// `validate` without the CRC, for a batch whose bytes were checked before (`CheckedBatches`).
+    @inlinable
+    public static func validate(_ bytes: UnsafeRawBufferPointer, checkingCRC: Bool) throws(DecodeFailure) -> RecordBatchHeader {
         let header = try RecordBatchHeader(parsing: bytes)
         guard header.totalSize == bytes.count, header.totalSize >= RecordBatchHeader.size else { throw .lengthOutOfRange }
         guard header.magic == 2 else { throw .unsupportedMagic(header.magic) }
-        let computed = computeCRC(bytes)
-        guard computed == header.crc else { throw .crcMismatch(stored: header.crc, computed: computed) }
+        if checkingCRC {
+            let computed = computeCRC(bytes)
+            guard computed == header.crc else { throw .crcMismatch(stored: header.crc, computed: computed) }
+        }
         guard header.recordCount >= 0, Int(header.recordCount) <= Limits.recordsPerBatchMax,
               header.lastOffsetDelta >= 0 else { throw .lengthOutOfRange }
         return header

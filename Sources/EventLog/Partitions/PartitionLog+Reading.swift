@@ -14,6 +14,7 @@ extension PartitionLog {
         let segments = segmentSnapshot()
         guard !segments.isEmpty else { return }
         var decoder = BatchDecoder(decompressor: decompressor)
+        decoder.checked = checkedBatches
         var first = segments.lastIndex { $0.baseOffset <= start.rawValue } ?? 0
         while first < segments.count {
             let keepGoing = try scan(segments[first], from: start.rawValue, decoder: &decoder, body)
@@ -103,6 +104,7 @@ extension PartitionLog {
     public func offset(forTimestamp timestamp: Timestamp) throws -> Offset {
         let target = timestamp.milliseconds
         var decoder = BatchDecoder(decompressor: decompressor)
+        decoder.checked = checkedBatches
         for segment in segmentSnapshot() {
             guard let largest = try segment.largestTimestamp, largest >= target else { continue }
             let state = try segment.prepared()
@@ -121,6 +123,18 @@ extension PartitionLog {
                 guard header.lastOffset >= candidate, header.maxTimestamp >= target || header.magic == 0 else { continue }
                 var found: Int64?
                 let batch = UnsafeRawBufferPointer(rebasing: bytes[position..<end])
+                // An uncompressed batch is walked by record lengths and time deltas alone: a
+                // 10,000-record batch was decoded record by record up to the time (an explorer scrub).
+                if let (header, iterator) = try decoder.uncompressedRecords(batch, path: segment.logPath, position: position) {
+                    var records = iterator
+                    do {
+                        try records.skipRecords { offset, time in time >= target && offset >= candidate }
+                        if let record = try records.next() { return record.offset }
+                    } catch let failure as DecodeFailure {
+                        throw BatchDecoder.malformedRecords(failure, of: header, path: segment.logPath, position: position)
+                    }
+                    continue
+                }
                 _ = try decoder.forEachRecord(batch, path: segment.logPath, position: position) { record, _ in
                     if record.timestamp.milliseconds >= target && record.offset.rawValue >= candidate {
                         found = record.offset.rawValue

@@ -6,6 +6,8 @@ public final class PartitionLog: @unchecked Sendable {
     public let directory: String
     public let isWritable: Bool
     let decompressor: BatchDecompressor
+    /// Large batches this process's reads already CRC-checked (`CheckedBatches`).
+    let checkedBatches = CheckedBatches()
     private(set) var config: TopicConfig
 
     /// Guards `segments`, `writer` and the group-commit counters; appends broadcast on it.

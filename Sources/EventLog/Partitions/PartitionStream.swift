@@ -35,6 +35,7 @@ public final class PartitionStream {
         self.partition = partition
         self.position = position
         self.decoder = BatchDecoder(decompressor: partition.decompressor)
+        decoder.checked = partition.checkedBatches
     }
 
     /// A stream dropped mid-segment (a view rewinding) hands back what it still holds resident.
