@@ -52,7 +52,11 @@ enum LessonCheck {
         case let .timeBack(hours):
             guard let from = progress.number("from.timeMs"), let time = now["timeMs"].flatMap({ Int64($0) }) else { return false }
             let folded = state.view.mode == .asOfCursor && !state.view.catchingUp && state.view.asOf.contains("@\(state.cursor) ")
-            guard from - time >= Int64(hours) * 3_600_000, folded else { return false }
+            // `-1d` is a day before the wall clock, not before the cursor: at night the seeded
+            // history ends hours before now (its traffic follows the day), so a cursor on its last
+            // event is less than a day after the jump's target.
+            let reference = max(from, state.clockMs)
+            guard reference - time >= Int64(hours) * 3_600_000, from > time, folded else { return false }
             progress.facts["rowNow"] = progress.facts["from.rowKey"].flatMap { value(of: $0, state) } ?? "nothing (not there yet)"
             return true
         case .replayStepped:

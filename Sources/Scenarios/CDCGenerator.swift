@@ -12,6 +12,8 @@ public struct CDCGenerator {
     private var random: ScenarioRandom
     private var clock: Int64
     private let meanGapMs: Double
+    /// The clock never passes this: changes belong to the past of whoever asked for them.
+    private let endClock: Int64
     private var customers: [Int: Customer] = [:]
     private var customerIDs: [Int] = []
     private var orders: [Int: Order] = [:]
@@ -37,6 +39,8 @@ public struct CDCGenerator {
         var status: String
     }
 
+    /// Deletes (customers 3%, orders 7% of live changes) each add a tombstone.
+    static let tombstonesPerLiveChange = 0.10
     static let cities = ["Oslo", "Lyon", "Porto", "Kyoto", "Austin", "Lagos", "Quito", "Perth"]
     static let tiers = ["basic", "silver", "gold"]
 
@@ -44,8 +48,14 @@ public struct CDCGenerator {
     public init(seed: UInt64, customers count: Int = 200, start: Timestamp, spanMs: Int64, events: Int, prefix: String = "monolith") {
         random = ScenarioRandom(seed: seed)
         clock = start.milliseconds
-        meanGapMs = Double(spanMs) / Double(max(events, 1))
+        endClock = start.milliseconds + spanMs
         snapshotLeft = max(1, min(count, events / 4))
+        // Only live changes move the clock: not the snapshot's rows, not the tombstone after each
+        // delete (a tenth of live changes). Spread over all `events`, the changes ended hours
+        // before `start + spanMs`, and "14:00 yesterday" after midnight lay past the last of them.
+        // 2% short of the span keeps the random end (±1/√n of it) mostly inside; the cap, always.
+        let liveChanges = Double(max(1, events - snapshotLeft)) / (1 + Self.tombstonesPerLiveChange)
+        meanGapMs = Double(spanMs) * 0.98 / liveChanges
         self.prefix = prefix
     }
 
@@ -58,7 +68,7 @@ public struct CDCGenerator {
     public mutating func next() -> (topic: String, record: ProducerRecord) {
         if !pending.isEmpty { return pending.removeFirst() }
         // The snapshot reads every existing row within a second; live changes then follow the clock.
-        clock += snapshotLeft > 0 ? 1 : Int64(random.exponential(mean: meanGapMs)) + 1
+        clock = min(endClock, clock + (snapshotLeft > 0 ? 1 : Int64(random.exponential(mean: meanGapMs)) + 1))
         if snapshotLeft > 0 {
             snapshotLeft -= 1
             let customer = newCustomer()

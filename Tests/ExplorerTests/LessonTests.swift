@@ -63,6 +63,22 @@ final class LessonTests: XCTestCase {
         XCTAssertTrue(text.contains("BradA's balance went from 1250 to 600, because the 1880 events after it are not folded"), text)
     }
 
+    /// At night the history ends hours before now: the cursor's event is then less than a day
+    /// after `-1d`'s target, and the jump still counts. A jump back less far than that does not.
+    func testADayBackCountsFromTheWallClockWhenTheCursorIsOnOlderHistory() {
+        let cursorTime: Int64 = 1_700_190_000_000 + 5 * 61_000
+        for (hoursBack, counts) in [(24, true), (12, false)] {
+            var state = fixtureState()
+            state.clockMs = cursorTime + 6 * 3_600_000
+            _ = open("time-travel", &state)
+            _ = keys(&state, "t-1d\n")
+            _ = send(&state, [.cursorResolved(partitionIndex: nil, offset: 300, note: "")])
+            _ = send(&state, [.eventsLoaded(rows: events(around: 300, timestamp: state.clockMs - Int64(hoursBack) * 3_600_000), cursor: 300)])
+            _ = send(&state, [viewLoaded(state, rows: [row("BradA", 600), row("Zoë", 20)], asOf: "p0@300 11-13 12:00:00", lag: 1880)])
+            XCTAssertEqual(state.lessons.currentIsDone, counts, "\(hoursBack) h before the wall clock")
+        }
+    }
+
     func testReplayNeedsRunSpeedPauseAndOneEvent() {
         var state = fixtureState()
         _ = open("replay", &state)

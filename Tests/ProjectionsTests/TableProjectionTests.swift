@@ -168,6 +168,11 @@ final class TableProjectionTests: XCTestCase {
             return (try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any])?["op"] as? String
         }
         for op in ["r", "c", "u", "d", "tombstone"] { XCTAssertTrue(ops.contains(op), "the generator emits \(op)") }
+        // The changes fill their span and never pass its end (the demo's "14:00 yesterday" must
+        // lie inside them at any time of day).
+        let times = changes.map(\.record.timestamp.milliseconds)
+        XCTAssertLessThanOrEqual(times.max()!, 1_000_000 + 3 * 86_400_000)
+        XCTAssertGreaterThan(times.max()!, 1_000_000 + 3 * 86_400_000 - 6 * 3_600_000, "the last change is within 6 h of the span's end")
         let log = try EventLog.open(directory.appending("log"), mode: .readWrite, create: true)
         defer { log.close() }
         for topic in generator.topics {
