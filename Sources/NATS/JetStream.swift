@@ -190,6 +190,47 @@ public final class JetStream: @unchecked Sendable {
         }
     }
 
+    /// The first stored message at or after `time` (its stored time) and the messages after it,
+    /// `batch` in all at most, found by the server: nats-server 2.11 and later take `start_time`
+    /// in a get and find its block from the time bounds each block keeps in memory, so a seek
+    /// loads one message block, the one the answer is in. A search of our own loads a block per
+    /// probe round that lands in one not cached. Direct (`allow_direct`): one request answered
+    /// with the whole batch, ended by a `204 EOB` status; else STREAM.MSG.GET, the first message
+    /// only. Empty when no message is that late. Callers check the version (`supportsGetByTime`):
+    /// older servers ignore the field and refuse the get as empty.
+    public func messages(_ stream: String, atOrAfter time: Timestamp, batch: Int, direct: Bool) throws -> [JetStreamMessage] {
+        let startTime = RFC3339.format(time)
+        guard direct else {
+            do { // `call` profiles it
+                let reply = try call("STREAM.MSG.GET.\(stream)", Array("{\"start_time\":\"\(startTime)\"}".utf8), as: StoredMessageResponse.self, stream: stream)
+                return [try JetStreamMessage(stored: reply.message)]
+            } catch let error as NATSError where error.code == .api && error.message.contains("10037") {
+                return []
+            }
+        }
+        let inbox = connection.newInbox()
+        let subscription = try connection.subscribe(inbox)
+        defer { connection.unsubscribe(subscription) }
+        let sent = MonotonicClock.nanoseconds()
+        try connection.publish(Self.apiPrefix + "DIRECT.GET.\(stream)", payload: Array("{\"start_time\":\"\(startTime)\",\"batch\":\(max(1, batch))}".utf8), replyTo: inbox)
+        var found: [JetStreamMessage] = []
+        let deadline = MonotonicClock.milliseconds() + 2_000
+        while found.count < batch {
+            let left = deadline - MonotonicClock.milliseconds()
+            guard left > 0, let reply = try subscription.next(timeoutMs: Int(left)) else {
+                throw NATSError(.timeout, "direct get by time of stream \(stream): \(found.count) of up to \(batch) messages and no end of batch within 2000 ms", target: connection.url.description)
+            }
+            if reply.status == 204 || reply.status == 404 { break } // end of the batch; nothing that late
+            guard let message = try JetStreamMessage(direct: reply, stream: stream) else { break }
+            found.append(message)
+        }
+        profile?.record("DIRECT.GET start_time", requests: 1, wireMs: Double(MonotonicClock.nanoseconds() - sent) / 1e6, decodeMs: 0)
+        return found
+    }
+
+    /// Whether the server connected to finds messages by time in a get (`start_time`, 2.11+).
+    public var supportsGetByTime: Bool { connection.info?.isAtLeast(major: 2, minor: 11) ?? false }
+
     // MARK: Consumers
 
     public func createConsumer(_ stream: String, _ config: ConsumerConfig) throws -> ConsumerInfo {

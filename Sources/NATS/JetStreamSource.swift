@@ -154,6 +154,7 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         let state = info.state
         guard state.messages > 0 else { return Offset(Int64(state.lastSeq + 1)) }
         let direct = info.config.allowDirect == true
+        if let found = try serverTimeSearch(stream, timestamp, state: state, direct: direct) { return found }
         var probed = ProbedMessages(stream: stream, lastSeq: state.lastSeq, direct: direct, messages: [:])
         let seek = TimeSeek(
             probe: { [unowned self] sequences in
@@ -171,6 +172,48 @@ public final class JetStreamSource: LogSource, @unchecked Sendable {
         lastSeekRoundTrips = found.roundTrips
         lastProbed = probed
         return Offset(Int64(found.sequence))
+    }
+
+    /// Streams whose messages carry their event time (`rewind mirror` wrote them), by the stream's
+    /// first sequence when that was learned: the server knows only stored times.
+    private var eventTimeStreams: [String: (firstSeq: UInt64, eventTimes: Bool)] = [:]
+
+    /// The seek by stored time done by the server (2.11+, `JetStream.messages(_:atOrAfter:…)`):
+    /// one request, one message block loaded, and with `allow_direct` the page after the answer in
+    /// the same reply. nil where the server cannot, or the stream's times are event times: then
+    /// the interpolation search. Whether a stream holds event times is read off the answer's own
+    /// headers (a stream `rewind mirror` wrote has the header on every message), so a stream
+    /// costs no extra round trip to classify; a mirrored stream pays one wasted request once.
+    private func serverTimeSearch(_ stream: String, _ timestamp: Timestamp, state: StreamState, direct: Bool) throws -> Offset? {
+        guard jetStream.supportsGetByTime else { return nil }
+        if let known = eventTimeStreams[stream], known.firstSeq == state.firstSeq, known.eventTimes { return nil }
+        let found: [JetStreamMessage]
+        do {
+            found = try jetStream.messages(stream, atOrAfter: timestamp, batch: direct ? Self.seekPageMessages : 1, direct: direct)
+        } catch let error as NATSError where JetStream.isTransient(error) {
+            return nil // a failover under way: the search's gets retry until a replica answers
+        }
+        guard let first = found.first else {
+            lastSeekRoundTrips = 1
+            return Offset(Int64(state.lastSeq + 1))
+        }
+        let eventTimes = first.headers?[JetStreamMessage.eventTimeHeader] != nil
+        eventTimeStreams[stream] = (state.firstSeq, eventTimes)
+        if eventTimes { return nil }
+        // A batch holds stored messages in order: the sequences between two of them are deleted.
+        var messages: [UInt64: JetStreamMessage?] = [:]
+        var expected = first.sequence
+        for message in found {
+            while expected < message.sequence {
+                messages[expected] = .some(nil)
+                expected += 1
+            }
+            messages[message.sequence] = message
+            expected = message.sequence + 1
+        }
+        lastProbed = ProbedMessages(stream: stream, lastSeq: max(state.lastSeq, found.last!.sequence), direct: direct, messages: messages)
+        lastSeekRoundTrips = 1
+        return Offset(Int64(first.sequence))
     }
 
     /// Messages past a seek's answer fetched with its last round: a page of the explorer's.

@@ -13,6 +13,14 @@ public struct ServerInfo: Decodable, Sendable {
     public var cluster: String?
     public var connectUrls: [String]?
 
+    /// Whether `version` ("2.11.3", "2.12.0-beta.1") is at least major.minor; false when it is
+    /// not a version at all.
+    public func isAtLeast(major: Int, minor: Int) -> Bool {
+        let parts = version.split(separator: "-", maxSplits: 1)[0].split(separator: ".").prefix(2).map { Int($0) }
+        guard parts.count == 2, let serverMajor = parts[0], let serverMinor = parts[1] else { return false }
+        return (serverMajor, serverMinor) >= (major, minor)
+    }
+
     static func decode(_ json: [UInt8]) throws -> ServerInfo {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

