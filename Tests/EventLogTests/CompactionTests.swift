@@ -168,6 +168,7 @@ final class CompactionTests: XCTestCase {
             let tableBefore = try RandomChangelog.table(of: partitionBefore)
             let endBefore = try partitionBefore.endOffset()
             let head = try ChainExpectation(parsing: Verifier.verify(before).heads[0].description)
+            let chainFilesBefore = try directoryContents(path).filter { $0.key.hasSuffix(".chain") }
             XCTAssertEqual(try read(partitionBefore).map(\.offset), written.map(\.offset), label)
             before.close()
 
@@ -186,7 +187,13 @@ final class CompactionTests: XCTestCase {
             XCTAssertEqual(report.problems, [], label)
             XCTAssertEqual(report.staleIndexes, [], "\(label): indexes are not the ones the writer would build")
             XCTAssertEqual(report.heads.first?.status, .verified, label)
-            XCTAssertEqual(report.matchedExpectations.count, reports[0].history == nil ? 0 : 1, "\(label): the head recorded before compaction")
+            // Checked through the compaction history where the chain was re-rooted, directly where
+            // the cleaner removed nothing (a transaction open over the first sealed segment, or
+            // every record already the latest of its key): either way it is checked.
+            XCTAssertEqual(report.matchedExpectations.count, 1, "\(label): the head recorded before compaction (\(reports[0].skipped ?? "compacted"))")
+            if reports[0].history == nil {
+                XCTAssertEqual(try directoryContents(path).filter { $0.key.hasSuffix(".chain") }, chainFilesBefore, "\(label): no history, yet the chain changed")
+            }
             after.close()
 
             let files = try directoryContents(path)
