@@ -79,10 +79,11 @@ struct BatchDecoder {
         }
     }
 
-    /// A v2 batch's header once its size, magic and CRC check out; else the error naming where.
-    static func validated(_ bytes: UnsafeRawBufferPointer, path: String, position: Int) throws -> RecordBatchHeader {
+    /// A v2 batch's header once its size, magic and CRC (unless `checkingCRC` is false: a batch
+    /// `CheckedBatches` knows) check out; else the error naming where.
+    static func validated(_ bytes: UnsafeRawBufferPointer, path: String, position: Int, checkingCRC: Bool = true) throws -> RecordBatchHeader {
         do {
-            return try RecordBatch.validate(bytes)
+            return try RecordBatch.validate(bytes, checkingCRC: checkingCRC)
         } catch {
             throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
         }
@@ -94,13 +95,7 @@ struct BatchDecoder {
             return try Self.validated(bytes, path: path, position: position)
         }
         let key = CheckedBatches.Key(path: path, position: position, size: bytes.count, crc: stored.crc)
-        if checked.contains(key) {
-            do {
-                return try RecordBatch.validate(bytes, checkingCRC: false)
-            } catch {
-                throw EventLogError(.corruptBatch, "batch is corrupt: \(error)", path: path, position: Int64(position))
-            }
-        }
+        if checked.contains(key) { return try Self.validated(bytes, path: path, position: position, checkingCRC: false) }
         let header = try Self.validated(bytes, path: path, position: position)
         checked.insert(key)
         return header
