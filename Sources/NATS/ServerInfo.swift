@@ -16,7 +16,8 @@ public struct ServerInfo: Decodable, Sendable {
     /// Whether `version` ("2.11.3", "2.12.0-beta.1") is at least major.minor; false when it is
     /// not a version at all.
     public func isAtLeast(major: Int, minor: Int) -> Bool {
-        let parts = version.split(separator: "-", maxSplits: 1)[0].split(separator: ".").prefix(2).map { Int($0) }
+        let release = version.split(separator: "-", maxSplits: 1).first ?? ""
+        let parts = release.split(separator: ".").prefix(2).map { Int($0) }
         guard parts.count == 2, let serverMajor = parts[0], let serverMinor = parts[1] else { return false }
         return (serverMajor, serverMinor) >= (major, minor)
     }

@@ -112,6 +112,18 @@ final class ProtocolParserTests: XCTestCase {
         XCTAssertThrowsError(try NATSURL(parsing: "nats://h:1/a.b"))
     }
 
+    /// The version gate of the server's time search: releases and pre-releases compare by major and
+    /// minor; what is not a version (empty, words, one number) is never "at least" anything.
+    func testServerVersionsCompareByMajorAndMinor() throws {
+        func info(_ version: String) throws -> ServerInfo {
+            try ServerInfo.decode(Array("{\"server_id\":\"X\",\"version\":\"\(version)\"}".utf8))
+        }
+        for (version, atLeast211) in [("2.11.0", true), ("2.15.1", true), ("2.12.0-beta.1", true), ("3.0.0", true), ("2.10.29", false),
+                                      ("2.9.10", false), ("1.99.0", false), ("", false), ("-", false), ("2", false), ("two.eleven", false)] {
+            XCTAssertEqual(try info(version).isAtLeast(major: 2, minor: 11), atLeast211, "'\(version)'")
+        }
+    }
+
     func testRFC3339() {
         XCTAssertEqual(RFC3339.nanoseconds("2024-01-15T12:00:05.123456789Z"), 1_705_320_005_123_456_789)
         XCTAssertEqual(RFC3339.nanoseconds("1970-01-01T00:00:00Z"), 0)
